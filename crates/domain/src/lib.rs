@@ -1,0 +1,15 @@
+//! Types and rules of a township (street) social work station, per DB43/T 2783—2023.
+//!
+//! No I/O, no HTTP, no SQL: everything here is a value or a pure function, so every rule can be
+//! unit- and property-tested on its own and reused by the UI, the API and the command line alike.
+
+pub mod account;
+pub mod clock;
+pub mod msg;
+pub mod org;
+pub mod policy;
+pub mod role;
+pub mod scope;
+pub mod text;
+
+pub use msg::{FieldError, Invalid, Msg};

@@ -1,0 +1,20 @@
+//! Schema, migrations and queries over SQLite or PostgreSQL. Every query that returns records takes
+//! the caller's scope and filters by it, so the web layer cannot forget to.
+
+pub mod db;
+pub mod error;
+pub mod keys;
+pub mod schema;
+
+pub use db::{Backend, Db, DbConn, DbUrl, PoolSizes};
+pub use error::{StoreError, StoreResult};
+pub mod audit;
+pub mod org;
+pub mod passwords;
+pub mod query;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+#[cfg(feature = "test-support")]
+pub mod testing;

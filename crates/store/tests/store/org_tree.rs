@@ -1,0 +1,86 @@
+use super::*;
+use shegong_domain::org::{OrgCode, OrgLevel};
+use shegong_domain::role::Role;
+use shegong_domain::scope::Scope;
+use shegong_store::db_test;
+use shegong_store::query::Page;
+
+fn scope(codes: &[&str]) -> Scope {
+    Scope::new(codes.iter().map(|c| OrgCode::parse(c).unwrap()).collect())
+}
+
+db_test!(fn full_hunan_import_is_idempotent(t) {
+    let rows = org::read_division_dir(&hunan_dir()).unwrap();
+    assert_eq!(rows.len(), 31_691);
+    let first = t.db.write(|c| org::import_divisions(c, &rows)).unwrap();
+    assert_eq!(first.inserted, 31_691);
+    let second = t.db.write(|c| org::import_divisions(c, &rows)).unwrap();
+    assert_eq!(second, org::ImportReport { inserted: 0, updated: 0, unchanged: 31_691 });
+    let counts = t.db.read(|c| org::count_by_level(c, &scope(&["43"]))).unwrap();
+    assert_eq!(
+        counts,
+        vec![(OrgLevel::Province, 1), (OrgLevel::City, 14), (OrgLevel::County, 134), (OrgLevel::Township, 2008), (OrgLevel::Village, 29_534)]
+    );
+});
+
+db_test!(fn renamed_nodes_are_updated_and_nothing_else(t) {
+    let mut rows = hetang_rows();
+    t.db.write(|c| org::import_divisions(c, &rows)).unwrap();
+    let yt = rows.iter_mut().find(|r| r.code.as_str() == "430202001").unwrap();
+    yt.name = "月塘街道(新)".into();
+    let r = t.db.write(|c| org::import_divisions(c, &rows)).unwrap();
+    assert_eq!((r.inserted, r.updated), (0, 1));
+    let u = t.db.read(|c| org::get(c, &scope(&["430202"]), "430202001")).unwrap();
+    assert_eq!(u.name, "月塘街道(新)");
+});
+
+db_test!(fn lists_search_and_scope(t) {
+    load_hetang(&t.db);
+    let hetang = scope(&["430202"]);
+    // Top of the scope, then children with counts.
+    let top = t.db.read(|c| org::list(c, &hetang, &org::Query::default(), Page::default())).unwrap();
+    assert_eq!(top.total, 1);
+    assert_eq!(top.items[0].unit.name, "荷塘区");
+    assert!(top.items[0].children >= 7);
+    let kids = t.db.read(|c| org::list(c, &hetang, &org::Query { parent: Some("430202".into()), ..Default::default() }, Page::default())).unwrap();
+    assert!(kids.items.iter().any(|n| n.unit.name == "月塘街道" && n.children > 0));
+    // Search by part of a name and by code prefix, in scope only.
+    let by_name = t.db.read(|c| org::list(c, &hetang, &org::Query { q: Some("月塘".into()), ..Default::default() }, Page::default())).unwrap();
+    assert!(by_name.items.iter().any(|n| n.unit.code == "430202001"));
+    let by_code = t.db.read(|c| org::list(c, &hetang, &org::Query { q: Some("430202001".into()), ..Default::default() }, Page::default())).unwrap();
+    assert!(by_code.total >= 2 && by_code.items.iter().all(|n| n.unit.code.starts_with("430202001")));
+    // 430203 (芦淞区) is imported but out of this scope: absent from search, count and get.
+    let other = t.db.read(|c| org::list(c, &hetang, &org::Query { q: Some("430203".into()), ..Default::default() }, Page::default())).unwrap();
+    assert_eq!(other.total, 0);
+    assert!(matches!(t.db.read(|c| org::get(c, &hetang, "430203001")), Err(shegong_store::StoreError::NotFound)));
+    // Wildcards in a query are literal.
+    let pct = t.db.read(|c| org::list(c, &hetang, &org::Query { q: Some("%".into()), ..Default::default() }, Page::default())).unwrap();
+    assert_eq!(pct.total, 0);
+    // Paging.
+    let p2 = t.db.read(|c| org::list(c, &hetang, &org::Query { level: Some(OrgLevel::Village), ..Default::default() }, Page::new(Some(2), Some(10)))).unwrap();
+    assert_eq!(p2.items.len(), 10);
+    assert_eq!(p2.total, 62);
+});
+
+db_test!(fn operators_reach_their_stations(t) {
+    load_hetang(&t.db);
+    let op = OrgCode::parse("OPHT01").unwrap();
+    t.db.write(|c| {
+        org::upsert_operator(c, &op, "株洲市荷塘区阳光社会工作服务中心")?;
+        org::link_station(c, "OPHT01", "430202001")?;
+        org::link_station(c, "OPHT01", "430202002")
+    })
+    .unwrap();
+    let s = t.db.read(|c| org::scope_of(c, Role::OperatorAdmin, "OPHT01")).unwrap();
+    assert!(s.contains("430202001001"));
+    assert!(s.contains("OPHT01"));
+    assert!(!s.contains("430202003"));
+    let stations = t.db.read(|c| org::stations_of(c, "OPHT01")).unwrap();
+    assert_eq!(stations.len(), 2);
+    assert_eq!(t.db.read(|c| org::operator_of(c, "430202001")).unwrap().unwrap().code, "OPHT01");
+    // Only stations can be linked; unknown codes are not found.
+    assert!(t.db.write(|c| org::link_station(c, "OPHT01", "430202")).is_err());
+    assert!(matches!(t.db.write(|c| org::link_station(c, "OPHT01", "430299001")), Err(shegong_store::StoreError::NotFound)));
+    // A volunteer reaches nothing through the tree.
+    assert!(t.db.read(|c| org::scope_of(c, Role::Volunteer, "430202001")).unwrap().is_empty());
+});
