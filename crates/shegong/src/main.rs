@@ -1,1 +1,77 @@
-fn main() {}
+//! `shegong`: one binary for the server and its administration (design.md decision 1).
+
+mod admin;
+mod cli;
+mod config;
+mod demo;
+mod serve;
+
+use clap::Parser;
+use cli::{AuditCommand, Cli, Command, OrgCommand, UserCommand};
+use shegong_store::passwords::Hashing;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SHEGONG_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let msg = format!("{e:#}").replace('\n', " ");
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let cfg = config::Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve { demo } => serve::run(&cfg, demo),
+        Command::Migrate => {
+            serve::open(&cfg)?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Org { command } => {
+            let (db, keys) = serve::open(&cfg)?;
+            match command {
+                OrgCommand::Import { dir } => admin::org_import(&db, &keys, &dir),
+                OrgCommand::Operator { code, name } => admin::operator(&db, &keys, &code, &name),
+                OrgCommand::Link { operator, station } => admin::link(&db, &keys, &operator, &station),
+            }
+        }
+        Command::User { command: UserCommand::Add { username, role, org, display_name, password_stdin, must_change } } => {
+            let (db, keys) = serve::open(&cfg)?;
+            admin::user_add(
+                &db,
+                &keys,
+                &Hashing::standard(),
+                admin::AddUser { username: &username, role: &role, org: &org, display_name: display_name.as_deref(), password_stdin, must_change },
+            )
+        }
+        Command::Audit { command } => {
+            let (db, keys) = serve::open(&cfg)?;
+            match command {
+                AuditCommand::Verify => admin::audit_verify(&db, &keys),
+                AuditCommand::Purge { older_than_days } => admin::audit_purge(&db, &keys, older_than_days),
+            }
+        }
+        Command::Backup { file } => {
+            let url = cfg.db_url()?;
+            shegong_store::backup::backup(&url, &file).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("backup written to {}", file.display());
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let url = cfg.db_url()?;
+            shegong_store::backup::restore(&url, &file).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("restored from {}; the audit chain can be checked with `shegong audit verify`", file.display());
+            Ok(())
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod schema;
 pub use db::{Backend, Db, DbConn, DbUrl, PoolSizes};
 pub use error::{StoreError, StoreResult};
 pub mod audit;
+pub mod backup;
 pub mod org;
 pub mod passwords;
 pub mod query;

@@ -278,3 +278,56 @@ pub fn set_totp_step(conn: &mut DbConn, id: i64, step: i64) -> StoreResult<()> {
 pub fn exists_any(conn: &mut DbConn) -> StoreResult<bool> {
     Ok(users::table.select(users::id).first::<i64>(conn).optional()?.is_some())
 }
+
+/// An account's fields as typed in a form, the API or the command line.
+#[derive(Debug, Clone, Default)]
+pub struct AccountInput {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub org_code: String,
+}
+
+/// An account that passed every rule.
+#[derive(Debug, Clone)]
+pub struct ValidAccount {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub org_code: shegong_domain::org::OrgCode,
+}
+
+/// Checks an account against the rules: username and name format, a known role, an existing org
+/// node at a level where the role can be held. All problems are reported at once.
+pub fn validate_account(conn: &mut DbConn, input: &AccountInput) -> StoreResult<ValidAccount> {
+    use shegong_domain::Invalid;
+    use shegong_domain::org::OrgCode;
+    let mut inv = Invalid::new();
+    let username = inv.check("username", shegong_domain::account::username(&input.username));
+    let display = if input.display_name.trim().is_empty() { input.username.trim().to_string() } else { input.display_name.clone() };
+    let display_name = inv.check("display_name", shegong_domain::text::name(&display, 40));
+    let role = inv.check(
+        "role",
+        Role::from_id(input.role.trim()).ok_or(Msg::new("未知的角色", "unknown role")),
+    );
+    let org = inv.check("org_code", OrgCode::parse(&input.org_code));
+    if let (Some(role), Some(org)) = (role, &org) {
+        match crate::org::get_unscoped(conn, org.as_str())? {
+            None => inv.add("org_code", Msg::new("没有这个组织代码", "no such org code")),
+            Some(_) if !role.allowed_at(org.level()) => inv.add(
+                "org_code",
+                Msg::owned(
+                    format!("{}不能设在{}", role.label().zh, org.level().label().zh),
+                    format!("a {} cannot be held at a {}", role.label().en, org.level().label().en),
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    match (username, display_name, role, org) {
+        (Some(username), Some(display_name), Some(role), Some(org_code)) if inv.is_empty() => {
+            Ok(ValidAccount { username, display_name, role, org_code })
+        }
+        _ => Err(StoreError::Invalid(inv)),
+    }
+}

@@ -1,1 +1,58 @@
+//! Routes, templates, sessions, CSRF and access checks of the shegong server (design.md layer
+//! `web`). Each feature has one module holding its shared logic, its pages and its API.
 
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod home;
+pub mod i18n;
+pub mod metrics;
+pub mod ops;
+pub mod session;
+pub mod state;
+pub mod ui;
+
+pub use config::WebConfig;
+pub use state::AppState;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "shegong API", description = "乡镇(街道)社工站信息系统接口 — the JSON API of a township social work station system (DB43/T 2783—2023, 7.6). Errors are application/problem+json with a Chinese `detail`. Unsafe requests with a session cookie need the `X-CSRF-Token` header; integrations may use `Authorization: Bearer <token>` instead."),
+    tags((name = "auth", description = "登录、两步验证、API 令牌"), (name = "home", description = "首页统计"))
+)]
+struct ApiDoc;
+
+/// The API routes and their OpenAPI document, generated from the handlers.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(session::api::router()).merge(home::api::router()).split_for_parts()
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api();
+    let doc = Arc::new(doc);
+    let pages = Router::new().merge(session::pages::router()).merge(home::pages::router());
+    Router::new()
+        .merge(pages)
+        .merge(api)
+        .route("/api/openapi.json", get(move || std::future::ready(axum::Json(doc.as_ref().clone()))))
+        .merge(ops::router())
+        .fallback(|| async { error::AppError::NotFound })
+        .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(DefaultBodyLimit::max(state.cfg.body_limit))
+        .layer(from_fn(ops::finish_errors))
+        .layer(from_fn_with_state(state.clone(), ops::record_metrics))
+        .layer(from_fn(ops::security_headers))
+        .layer(CatchPanicLayer::custom(ops::panic_response))
+        .with_state(state)
+}

@@ -1,0 +1,90 @@
+//! The command line of interface.md.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "shegong", version, about = "乡镇(街道)社工站信息系统 — social work station information system (DB43/T 2783—2023)")]
+pub struct Cli {
+    /// TOML configuration file (environment variables override it).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server (migrates the database first).
+    Serve {
+        /// Load the 荷塘区 demo deployment first if the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Org tree: import divisions, add operators, link stations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Consistent online backup to FILE (SQLite: a database file; PostgreSQL: pg_dump custom format).
+    Backup { file: PathBuf },
+    /// Replace the database with a backup (stop the server first).
+    Restore { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    /// Import an org tree from CSV files laid out like divisions/hunan (idempotent).
+    Import { dir: PathBuf },
+    /// Create or rename an operator organisation (承接方); CODE is OP followed by letters or digits.
+    Operator { code: String, name: String },
+    /// Record that OPERATOR runs STATION.
+    Link { operator: String, station: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account; prints a one-time initial password unless --password-stdin is given.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// social_worker, station_head, supervisor, operator_admin, purchaser, township_liaison, system_admin, volunteer
+        #[arg(long)]
+        role: String,
+        /// The org code the role is held at.
+        #[arg(long)]
+        org: String,
+        /// Name shown in the UI (defaults to the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Ask for a new password at first login even when one was given.
+        #[arg(long)]
+        must_change: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check the hash chain; exit 1 naming the first bad entry.
+    Verify,
+    /// Delete entries older than DAYS (at least 180), keeping the chain verifiable.
+    Purge {
+        #[arg(long)]
+        older_than_days: i64,
+    },
+}

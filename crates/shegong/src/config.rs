@@ -1,0 +1,140 @@
+//! Configuration: compiled-in defaults, then the TOML file, then environment variables.
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use shegong_domain::account::Lockout;
+use shegong_store::DbUrl;
+use shegong_store::sessions::Lifetimes;
+use shegong_web::WebConfig;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub database_url: String,
+    pub addr: String,
+    /// Where the data key lives; default: beside the SQLite file, or ./data for PostgreSQL.
+    pub data_key_file: Option<PathBuf>,
+    /// SQLite reader connections (and blocking threads), or the PostgreSQL pool size.
+    pub db_connections: u32,
+    pub security: Security,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Security {
+    pub max_failed_logins: i32,
+    pub lock_minutes: i64,
+    pub idle_timeout_minutes: i64,
+    pub session_max_hours: i64,
+    pub password_min_length: usize,
+    pub secure_cookies: bool,
+    pub trust_proxy: bool,
+    pub body_limit_kb: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://./data/shegong.db".into(),
+            addr: "127.0.0.1:8080".into(),
+            data_key_file: None,
+            db_connections: 4,
+            security: Security::default(),
+        }
+    }
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            max_failed_logins: 5,
+            lock_minutes: 30,
+            idle_timeout_minutes: 30,
+            session_max_hours: 12,
+            password_min_length: 8,
+            secure_cookies: false,
+            trust_proxy: false,
+            body_limit_kb: 1024,
+        }
+    }
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> Result<Config> {
+        let mut cfg = match file {
+            Some(f) => {
+                let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+                toml::from_str(&text).with_context(|| format!("{} is not a valid configuration", f.display()))?
+            }
+            None => Config::default(),
+        };
+        if let Ok(v) = std::env::var("SHEGONG_DATABASE_URL") {
+            cfg.database_url = v;
+        }
+        if let Ok(v) = std::env::var("SHEGONG_ADDR") {
+            cfg.addr = v;
+        }
+        if let Ok(v) = std::env::var("SHEGONG_DATA_KEY_FILE") {
+            cfg.data_key_file = Some(PathBuf::from(v));
+        }
+        if cfg.security.max_failed_logins < 1 || cfg.security.lock_minutes < 1 || cfg.security.idle_timeout_minutes < 1 {
+            anyhow::bail!("security settings must be positive");
+        }
+        if cfg.security.password_min_length < 8 {
+            anyhow::bail!("password_min_length below 8 is not allowed (等保 2.0)");
+        }
+        Ok(cfg)
+    }
+
+    pub fn db_url(&self) -> Result<DbUrl> {
+        DbUrl::parse(&self.database_url).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    pub fn key_file(&self) -> Result<PathBuf> {
+        if let Some(k) = &self.data_key_file {
+            return Ok(k.clone());
+        }
+        Ok(match self.db_url()? {
+            DbUrl::Sqlite(p) => p.with_file_name("shegong.key"),
+            DbUrl::Postgres(_) => PathBuf::from("./data/shegong.key"),
+        })
+    }
+
+    pub fn web(&self, demo: bool) -> WebConfig {
+        let s = &self.security;
+        WebConfig {
+            lockout: Lockout { max_failures: s.max_failed_logins, lock_secs: s.lock_minutes * 60 },
+            sessions: Lifetimes { idle_secs: s.idle_timeout_minutes * 60, absolute_secs: s.session_max_hours * 3600 },
+            password_min_len: s.password_min_length,
+            body_limit: s.body_limit_kb * 1024,
+            secure_cookies: s.secure_cookies,
+            trust_proxy: s.trust_proxy,
+            demo,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_sits_beside_the_sqlite_file() {
+        let c = Config { database_url: "sqlite://./var/x.db".into(), ..Config::default() };
+        assert_eq!(c.key_file().unwrap(), PathBuf::from("./var/shegong.key"));
+    }
+
+    #[test]
+    fn unknown_settings_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "databse_url = \"x\"").unwrap();
+        assert!(Config::load(Some(&f)).is_err());
+        std::fs::write(&f, "[security]\npassword_min_length = 6").unwrap();
+        assert!(Config::load(Some(&f)).is_err());
+        std::fs::write(&f, "addr = \"0.0.0.0:9000\"\n[security]\nlock_minutes = 10").unwrap();
+        let c = Config::load(Some(&f)).unwrap();
+        assert_eq!(c.web(false).lockout.lock_secs, 600);
+    }
+}

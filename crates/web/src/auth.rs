@@ -1,0 +1,277 @@
+//! Who is asking: sessions (cookie) and API tokens (Bearer), CSRF checks, and the extractors
+//! handlers use. The policy itself is `shegong_domain::policy`; [`AuthInfo::check`] applies it.
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use shegong_domain::Msg;
+use shegong_domain::account::LoginStage;
+use shegong_domain::policy::{Action, Decision, Principal, Target, decide};
+use shegong_store::audit::Actor;
+use shegong_store::sessions::{self, Lookup};
+use shegong_store::users::User;
+use shegong_store::{org, tokens};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+pub const SESSION_COOKIE: &str = "sg_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const CSRF_FIELD: &str = "_csrf";
+
+/// The logged-in user of a request.
+#[derive(Debug, Clone)]
+pub struct AuthInfo {
+    pub user: User,
+    pub principal: Principal,
+    /// Present for cookie sessions; absent for API tokens.
+    pub session: Option<SessionRef>,
+    pub ip: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRef {
+    /// The stored (hashed) id.
+    pub id: String,
+    pub csrf: String,
+    pub stage: LoginStage,
+}
+
+impl AuthInfo {
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: Some(self.user.id), name: self.user.username.clone(), ip: self.ip.clone() }
+    }
+
+    /// Applies the access policy: `Ok` or the error to answer (404 out of scope, 403 in scope).
+    pub fn check(&self, action: Action, target: &Target) -> Result<(), AppError> {
+        match decide(&self.principal, action, target) {
+            Decision::Allow => Ok(()),
+            Decision::Forbidden => Err(AppError::forbidden()),
+            Decision::NotFound => Err(AppError::NotFound),
+        }
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.session.as_ref().map(|s| s.csrf.as_str()).unwrap_or("")
+    }
+
+    pub fn stage(&self) -> LoginStage {
+        self.session.as_ref().map(|s| s.stage).unwrap_or(LoginStage::Done)
+    }
+}
+
+/// The client address of a request, set by [`authenticate`].
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+/// Marks a request whose session cookie had expired, so the login page can say so.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionExpired;
+
+fn client_ip(req: &Request, trust_proxy: bool) -> String {
+    if trust_proxy
+        && let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+    {
+        return first.trim().chars().take(45).collect();
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer "))?;
+    Some(token.trim().to_string())
+}
+
+fn is_unsafe(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Middleware: finds the session or token, checks CSRF on unsafe requests made with a session
+/// cookie, and puts [`AuthInfo`] into the request for the extractors.
+pub async fn authenticate(State(st): State<AppState>, mut req: Request, next: Next) -> Result<Response, AppError> {
+    let ip = client_ip(&req, st.cfg.trust_proxy);
+    req.extensions_mut().insert(ClientIp(ip.clone()));
+    let now = shegong_domain::clock::now();
+
+    if let Some(secret) = bearer(req.headers()) {
+        let found = st
+            .write(move |c| {
+                let Some((tok, user)) = tokens::authenticate(c, &secret, now)? else { return Ok(None) };
+                tokens::note_use(c, &tok, now)?;
+                let scope = org::scope_of(c, user.role(), &user.org_code)?;
+                Ok(Some((user, scope)))
+            })
+            .await?;
+        let Some((user, scope)) = found else {
+            return Err(AppError::Unauthorized(Msg::new("API 令牌无效、已过期或已撤销", "the API token is invalid, expired or revoked")));
+        };
+        let principal = Principal { user_id: user.id, role: user.role(), scope };
+        let info = Arc::new(AuthInfo { user, principal, session: None, ip });
+        req.extensions_mut().insert(info.clone());
+        let mut resp = next.run(req).await;
+        resp.extensions_mut().insert(info);
+        return Ok(resp);
+    }
+
+    let mut info = None;
+    let jar = CookieJar::from_headers(req.headers());
+    if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
+        let life = st.cfg.sessions;
+        let db = st.db.clone();
+        let found = tokio::task::spawn_blocking(move || -> shegong_store::StoreResult<_> {
+            let loaded = db.read(|c| {
+                Ok(match sessions::load(c, &token, now, life)? {
+                    Ok((s, u)) => {
+                        let scope = org::scope_of(c, u.role(), &u.org_code)?;
+                        Ok((s, u, scope))
+                    }
+                    Err(why) => Err(why),
+                })
+            })?;
+            if let Ok((s, _, _)) = &loaded
+                && sessions::needs_touch(s, now)
+            {
+                db.write(|c| sessions::touch(c, &s.id, now))?;
+            }
+            Ok(loaded)
+        })
+        .await
+        .map_err(AppError::internal)??;
+        match found {
+            Ok((s, user, scope)) => {
+                let principal = Principal { user_id: user.id, role: user.role(), scope };
+                let session = SessionRef { stage: s.stage(), id: s.id, csrf: s.csrf_token };
+                if is_unsafe(req.method()) {
+                    req = check_csrf(req, &session.csrf, st.cfg.body_limit).await?;
+                }
+                let i = Arc::new(AuthInfo { user, principal, session: Some(session), ip });
+                req.extensions_mut().insert(i.clone());
+                info = Some(i);
+            }
+            Err(Lookup::Expired) => {
+                req.extensions_mut().insert(SessionExpired);
+            }
+            Err(Lookup::Missing) => {}
+        }
+    }
+    let mut resp = next.run(req).await;
+    // Also on the response, so the outer error layer can draw the menu on an error page.
+    if let Some(i) = info {
+        resp.extensions_mut().insert(i);
+    }
+    Ok(resp)
+}
+
+/// The CSRF token must come in the `X-CSRF-Token` header (API, htmx) or, for a plain HTML form,
+/// in the `_csrf` field; the body is read here and handed on unchanged.
+async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Request, AppError> {
+    let missing = || AppError::Forbidden(Msg::new("缺少或错误的 CSRF 令牌,请刷新页面后重试", "missing or wrong CSRF token; reload the page and try again"));
+    if let Some(h) = req.headers().get(CSRF_HEADER) {
+        return if h.as_bytes().ct_eq(expected.as_bytes()).into() { Ok(req) } else { Err(missing()) };
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(missing());
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| AppError::TooLarge)?;
+    let given = url::form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
+    match given {
+        Some(g) if bool::from(g.as_bytes().ct_eq(expected.as_bytes())) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        _ => Err(missing()),
+    }
+}
+
+fn auth_info(parts: &Parts) -> Option<Arc<AuthInfo>> {
+    parts.extensions.get::<Arc<AuthInfo>>().cloned()
+}
+
+fn not_logged_in(parts: &Parts) -> AppError {
+    if parts.extensions.get::<SessionExpired>().is_some() {
+        AppError::Unauthorized(Msg::new("登录已超时,请重新登录", "your session timed out; please log in again"))
+    } else {
+        AppError::Unauthorized(Msg::new("请先登录", "please log in"))
+    }
+}
+
+/// A fully logged-in user (every login step done).
+#[derive(Debug, Clone)]
+pub struct Authed(pub Arc<AuthInfo>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authed {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let info = auth_info(parts).ok_or_else(|| not_logged_in(parts))?;
+        match info.stage() {
+            LoginStage::Done => Ok(Authed(info)),
+            pending => Err(AppError::StagePending(pending)),
+        }
+    }
+}
+
+impl std::ops::Deref for Authed {
+    type Target = AuthInfo;
+    fn deref(&self) -> &AuthInfo {
+        &self.0
+    }
+}
+
+/// A session at any login step (for the step pages themselves and logout).
+#[derive(Debug, Clone)]
+pub struct AnyStage(pub Arc<AuthInfo>);
+
+impl<S: Send + Sync> FromRequestParts<S> for AnyStage {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        auth_info(parts).map(AnyStage).ok_or_else(|| not_logged_in(parts))
+    }
+}
+
+/// The user if logged in at all, for pages that also serve visitors (the login page).
+#[derive(Debug, Clone)]
+pub struct MaybeAuthed(pub Option<Arc<AuthInfo>>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthed {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeAuthed(auth_info(parts)))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<ClientIp>().cloned().unwrap_or(ClientIp("unknown".into())))
+    }
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure behind TLS; no Max-Age, so it ends with
+/// the browser too (the server ends it after 30 idle minutes anyway).
+pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token)).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).build()
+}
+
+pub fn clear_session_cookie() -> Cookie<'static> {
+    let mut c = Cookie::build((SESSION_COOKIE, "")).path("/").build();
+    c.make_removal();
+    c
+}

@@ -1,0 +1,33 @@
+//! Settings of the web layer; the binary fills them from the TOML file and environment.
+
+use shegong_domain::account::Lockout;
+use shegong_store::sessions::Lifetimes;
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub lockout: Lockout,
+    pub sessions: Lifetimes,
+    pub password_min_len: usize,
+    /// Largest request body accepted (JSON and forms); larger ones get 413.
+    pub body_limit: usize,
+    /// Mark cookies `Secure` (set when the server is reached over TLS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+    /// Show the demo hint on the login page.
+    pub demo: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            lockout: Lockout::default(),
+            sessions: Lifetimes::default(),
+            password_min_len: 8,
+            body_limit: 1024 * 1024,
+            secure_cookies: false,
+            trust_proxy: false,
+            demo: false,
+        }
+    }
+}

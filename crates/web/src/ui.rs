@@ -1,0 +1,179 @@
+//! What every HTML page shares: the page chrome (language, user, navigation, CSRF token), the
+//! response wrapper for askama templates, and the layer that turns errors into pages or redirects.
+
+use crate::auth::AuthInfo;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use shegong_domain::account::LoginStage;
+use shegong_domain::policy::{Action, role_may};
+use shegong_domain::role::Role;
+use std::sync::Arc;
+
+/// The parts of the layout that depend on who is looking.
+pub struct Chrome {
+    pub l: Lang,
+    pub user: Option<NavUser>,
+    pub csrf: String,
+    /// The current path, to mark the active menu entry and to come back after a language switch.
+    pub path: String,
+    pub nav: Vec<NavItem>,
+}
+
+pub struct NavUser {
+    pub display_name: String,
+    pub role: String,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+impl Chrome {
+    pub fn new(l: Lang, info: Option<&AuthInfo>, path: &str) -> Chrome {
+        let nav = match info {
+            Some(i) if i.stage() == LoginStage::Done => nav_for(l, i.user.role(), path),
+            _ => Vec::new(),
+        };
+        Chrome {
+            l,
+            user: info.map(|i| NavUser { display_name: i.user.display_name.clone(), role: l.m(&i.user.role().label()).to_string() }),
+            csrf: info.map(|i| i.csrf().to_string()).unwrap_or_default(),
+            path: path.to_string(),
+            nav,
+        }
+    }
+
+    pub fn for_user(l: Lang, info: &Arc<AuthInfo>, path: &str) -> Chrome {
+        Chrome::new(l, Some(info), path)
+    }
+}
+
+/// The menu: only what the role may open.
+fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
+    let entries: [(&'static str, &'static str, &'static str, Option<Action>); 5] = [
+        ("/", "首页", "Home", None),
+        ("/org", "组织架构", "Org tree", Some(Action::ViewOrg)),
+        ("/users", "用户管理", "Accounts", Some(Action::ViewUsers)),
+        ("/audit", "审计日志", "Audit log", Some(Action::ViewAudit)),
+        ("/account", "我的账户", "My account", None),
+    ];
+    entries
+        .into_iter()
+        .filter(|(_, _, _, a)| a.is_none_or(|a| role_may(role, a)))
+        .map(|(href, zh, en, _)| NavItem {
+            href,
+            label: l.t(zh, en),
+            active: if href == "/" { path == "/" } else { path.starts_with(href) },
+        })
+        .collect()
+}
+
+/// An askama template as a response.
+pub struct Page<T: Template>(pub T);
+
+impl<T: Template> IntoResponse for Page<T> {
+    fn into_response(self) -> Response {
+        match self.0.render() {
+            Ok(html) => (
+                [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+                html,
+            )
+                .into_response(),
+            Err(e) => AppError::internal(e).into_response(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    status: u16,
+    title: String,
+    detail: String,
+}
+
+/// Where a pending login step is done.
+pub fn stage_path(stage: LoginStage) -> &'static str {
+    match stage {
+        LoginStage::TwoFactor => "/login/code",
+        LoginStage::ChangePassword => "/login/password",
+        LoginStage::SetUpTwoFactor => "/login/two-factor-setup",
+        LoginStage::Done => "/",
+    }
+}
+
+/// An error as the browser should see it: "not logged in" becomes a redirect to the login page,
+/// a pending login step a redirect to that step, anything else a page in the user's language.
+pub fn error_response(err: AppError, lang: Lang, info: Option<&AuthInfo>, path: &str, is_get: bool, htmx: bool) -> Response {
+    let redirect = |to: String| -> Response {
+        if htmx {
+            let mut r = StatusCode::NO_CONTENT.into_response();
+            if let Ok(v) = HeaderValue::from_str(&to) {
+                r.headers_mut().insert("hx-redirect", v);
+            }
+            r
+        } else {
+            Redirect::to(&to).into_response()
+        }
+    };
+    match err {
+        AppError::Unauthorized(_) => {
+            let next_q = if is_get && path != "/" { format!("?next={}", url_encode(path)) } else { String::new() };
+            redirect(format!("/login{next_q}"))
+        }
+        AppError::StagePending(stage) => redirect(stage_path(stage).to_string()),
+        other => {
+            let (title, detail) = other.title_detail();
+            let status = other.status();
+            let page = ErrorPage {
+                c: Chrome::new(lang, info, path),
+                status: status.as_u16(),
+                title: lang.m(&title).to_string(),
+                detail: lang.m(&detail).to_string(),
+            };
+            let mut r = Page(page).into_response();
+            *r.status_mut() = status;
+            r
+        }
+    }
+}
+
+pub fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A local path to go back to after login; anything else (other sites, `//host`) becomes `/`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 300 => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_paths_stay_on_this_site() {
+        assert_eq!(safe_next(Some("/users?page=2")), "/users?page=2");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn menus_follow_the_policy() {
+        let labels = |r| nav_for(Lang::Zh, r, "/").into_iter().map(|n| n.href).collect::<Vec<_>>();
+        assert_eq!(labels(Role::SystemAdmin), ["/", "/org", "/users", "/audit", "/account"]);
+        assert_eq!(labels(Role::Volunteer), ["/", "/account"]);
+        assert!(!labels(Role::SocialWorker).contains(&"/audit"));
+    }
+}
