@@ -57,6 +57,12 @@ impl TestDb {
         Some(TestDb { db, keys: Arc::new(test_keys()), url, cleanup: Cleanup::Postgres { admin_url, name } })
     }
 
+    /// Runs raw SQL on the database, bypassing the application (for tests that tamper or age data).
+    pub fn exec(&self, sql: &str) {
+        use diesel::connection::SimpleConnection;
+        self.db.with_writer(|c| Ok(c.batch_execute(sql)?)).expect("test SQL");
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self.cleanup {
             Cleanup::Sqlite(_) => "sqlite",

@@ -1,7 +1,7 @@
 //! `/api/v1/auth`: the login contract of interface.md, the login steps, and API tokens.
 
 use super::LoggedIn;
-use crate::auth::{AnyStage, Authed, ClientIp, clear_session_cookie, session_cookie};
+use crate::auth::{AnyStage, Authed, ClientIp, MaybeAuthed, clear_session_cookie, session_cookie};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, P};
 use crate::state::AppState;
@@ -83,9 +83,9 @@ pub struct LoginAnswer {
 /// Log in with username and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, body = LoginAnswer), (status = 401, body = Problem), (status = 429, description = "account locked", body = Problem)))]
-async fn login(State(st): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, jar: CookieJar, ApiJson(b): ApiJson<LoginBody>) -> ApiResult<Response> {
+async fn login(State(st): State<AppState>, MaybeAuthed(previous): MaybeAuthed, ClientIp(ip): ClientIp, headers: HeaderMap, jar: CookieJar, ApiJson(b): ApiJson<LoginBody>) -> ApiResult<Response> {
     let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("api").to_string();
-    let LoggedIn { token, csrf, user, stage } = super::login(&st, &b.username, &b.password, b.totp.as_deref(), &ip, &ua).await?;
+    let LoggedIn { token, csrf, user, stage } = super::login(&st, previous.as_deref(), &b.username, &b.password, b.totp.as_deref(), &ip, &ua).await?;
     let now = shegong_domain::clock::now();
     let answer = LoginAnswer { csrf_token: csrf, user: UserOut::from(&user, now), next_step: stage.id().to_string() };
     Ok((jar.add(session_cookie(token, st.cfg.secure_cookies)), Json(answer)).into_response())

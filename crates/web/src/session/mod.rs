@@ -52,6 +52,7 @@ fn needs(u: &User) -> LoginNeeds {
 /// applies the lockout rule and opens a session at the first step still owed.
 pub async fn login(
     st: &AppState,
+    previous: Option<&AuthInfo>,
     username: &str,
     password: &str,
     totp_code: Option<&str>,
@@ -98,8 +99,13 @@ pub async fn login(
     let ipc = ip.to_string();
     let keys = st.keys.clone();
     let org = creds.user.org_code.clone();
+    let previous = previous.and_then(|p| p.session.as_ref()).map(|s| s.id.clone());
     let (token, csrf) = st
         .write(move |c| {
+            // A new session id at every login; the one this browser had before ends.
+            if let Some(old) = &previous {
+                sessions::delete(c, old)?;
+            }
             users::record_login_success(c, uid, now)?;
             if let Some(s) = step {
                 users::set_totp_step(c, uid, s)?;

@@ -88,6 +88,7 @@ struct LoginForm {
 async fn login_submit(
     State(st): State<AppState>,
     l: Lang,
+    MaybeAuthed(previous): MaybeAuthed,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     jar: CookieJar,
@@ -106,7 +107,7 @@ async fn login_submit(
         return Ok(again(StatusCode::FORBIDDEN, msg, String::new()));
     }
     let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    match super::login(&st, &f.username, &f.password, None, &ip, &ua).await {
+    match super::login(&st, previous.as_deref(), &f.username, &f.password, None, &ip, &ua).await {
         Ok(LoggedIn { token, stage, .. }) => {
             let to = if stage == LoginStage::Done { next.clone() } else { stage_path(stage).to_string() };
             let jar = jar.add(session_cookie(token, st.cfg.secure_cookies)).remove(Cookie::build(LOGIN_COOKIE).path("/login"));

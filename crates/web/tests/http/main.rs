@@ -1,0 +1,7 @@
+//! HTTP tests: every route, including the forbidden and out-of-scope cases, on both databases.
+
+mod helpers;
+
+mod bad_input;
+mod login;
+mod ops;
