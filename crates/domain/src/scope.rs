@@ -22,9 +22,16 @@ impl Scope {
         roots.sort();
         roots.dedup();
         // Drop roots already covered by another: keeps store filters short.
-        let covered: Vec<bool> =
-            roots.iter().map(|r| roots.iter().any(|o| o != r && reaches(o, r.as_str()))).collect();
-        let roots = roots.into_iter().zip(covered).filter(|(_, c)| !c).map(|(r, _)| r).collect();
+        let covered: Vec<bool> = roots
+            .iter()
+            .map(|r| roots.iter().any(|o| o != r && reaches(o, r.as_str())))
+            .collect();
+        let roots = roots
+            .into_iter()
+            .zip(covered)
+            .filter(|(_, c)| !c)
+            .map(|(r, _)| r)
+            .collect();
         Scope { roots }
     }
 
@@ -68,7 +75,10 @@ impl Scope {
             })
             .collect();
         if self.covers_operators() {
-            ranges.push((OPERATOR_PREFIX.to_string(), prefix_successor(OPERATOR_PREFIX)));
+            ranges.push((
+                OPERATOR_PREFIX.to_string(),
+                prefix_successor(OPERATOR_PREFIX),
+            ));
         }
         ranges
     }
@@ -114,9 +124,21 @@ mod tests {
     #[test]
     fn a_province_reaches_every_operator_a_county_none_but_its_own_links() {
         let province = scope(&["43", "OPHT01"]);
-        assert!(province.contains("OPHT01") && province.contains("OPZZ99") && province.covers_operators());
-        assert_eq!(province.roots().len(), 1, "the operator root is covered by the province");
-        assert!(province.code_ranges().contains(&("OP".to_string(), "OQ".to_string())));
+        assert!(
+            province.contains("OPHT01")
+                && province.contains("OPZZ99")
+                && province.covers_operators()
+        );
+        assert_eq!(
+            province.roots().len(),
+            1,
+            "the operator root is covered by the province"
+        );
+        assert!(
+            province
+                .code_ranges()
+                .contains(&("OP".to_string(), "OQ".to_string()))
+        );
         let county = scope(&["430202"]);
         assert!(!county.contains("OPHT01") && !county.covers_operators());
         let operator = scope(&["OPHT01", "430202001"]);
@@ -126,13 +148,20 @@ mod tests {
     #[test]
     fn ranges_hold_no_nul_which_postgresql_refuses() {
         let s = scope(&["OPHT01", "430202001"]);
-        assert!(s.code_ranges().iter().all(|(lo, hi)| !lo.contains('\0') && !hi.contains('\0')));
+        assert!(
+            s.code_ranges()
+                .iter()
+                .all(|(lo, hi)| !lo.contains('\0') && !hi.contains('\0'))
+        );
     }
 
     #[test]
     fn ranges_for_nine_ending_codes() {
         let s = scope(&["430209"]);
-        assert_eq!(s.code_ranges(), vec![("430209".to_string(), "43020:".to_string())]);
+        assert_eq!(
+            s.code_ranges(),
+            vec![("430209".to_string(), "43020:".to_string())]
+        );
     }
 
     proptest! {
