@@ -1,10 +1,17 @@
 //! What part of the org tree a user's role reaches.
 
-use crate::org::OrgCode;
+use crate::org::{OPERATOR_PREFIX, OrgCode, OrgLevel};
 
 /// The nodes a user reaches: the subtree of each division node listed, and each operator node
 /// exactly. A role held at a division node has one entry; an operator's staff reach the operator
 /// itself plus every station it runs (R-6, "an operator organisation is linked to the stations it runs").
+///
+/// A province node also reaches every operator organisation (承接方). Operators sit beside the
+/// division tree (their codes carry no place), and a deployment serves at most one province, so
+/// the province is the one level that stands above all of them: the provincial system admin
+/// registers operators and opens their accounts, the provincial civil-affairs bureau (purchaser)
+/// sees whom it contracts. A city or county scope reaches an operator only through the stations
+/// it runs, as seen from those stations (docs/decisions/0010-operators-in-the-province-scope.md).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Scope {
     roots: Vec<OrgCode>,
@@ -17,7 +24,7 @@ impl Scope {
         // Drop roots already covered by another: keeps store filters short.
         let covered: Vec<bool> = roots
             .iter()
-            .map(|r| roots.iter().any(|o| o != r && o.covers(r.as_str())))
+            .map(|r| roots.iter().any(|o| o != r && reaches(o, r.as_str())))
             .collect();
         let roots = roots
             .into_iter()
@@ -33,7 +40,12 @@ impl Scope {
     }
 
     pub fn contains(&self, code: &str) -> bool {
-        self.roots.iter().any(|r| r.covers(code))
+        self.roots.iter().any(|r| reaches(r, code))
+    }
+
+    /// Whether every operator organisation is in scope (a province-level scope).
+    pub fn covers_operators(&self) -> bool {
+        self.roots.iter().any(|r| r.level() == OrgLevel::Province)
     }
 
     pub fn roots(&self) -> &[OrgCode] {
@@ -47,21 +59,39 @@ impl Scope {
     /// Half-open code ranges `[lo, hi)` that together hold exactly the codes in scope, for B-tree
     /// range filters in SQL (`code >= lo AND code < hi`), which both databases index alike.
     pub fn code_ranges(&self) -> Vec<(String, String)> {
-        self.roots
+        let mut ranges: Vec<(String, String)> = self
+            .roots
             .iter()
             .map(|r| {
                 if r.is_operator() {
-                    // Exact match: [code, code + "\0").
-                    (r.as_str().to_string(), format!("{}\u{0}", r.as_str()))
+                    // Exact match: [code, code + "\u{1}"). Not "\0": PostgreSQL refuses a NUL in
+                    // a text parameter ("invalid byte sequence"), which failed every scoped query
+                    // of an operator's staff there. Only code + "\0…" lies between the two, and
+                    // no text column can hold that.
+                    (r.as_str().to_string(), format!("{}\u{1}", r.as_str()))
                 } else {
                     (r.as_str().to_string(), prefix_successor(r.as_str()))
                 }
             })
-            .collect()
+            .collect();
+        if self.covers_operators() {
+            ranges.push((
+                OPERATOR_PREFIX.to_string(),
+                prefix_successor(OPERATOR_PREFIX),
+            ));
+        }
+        ranges
     }
 }
 
-/// The smallest string greater than every string that starts with `p` (p is ASCII digits).
+/// Whether a scope root reaches `code`: its subtree (or itself, for an operator), and for a
+/// province also every operator organisation.
+fn reaches(root: &OrgCode, code: &str) -> bool {
+    root.covers(code) || (root.level() == OrgLevel::Province && code.starts_with(OPERATOR_PREFIX))
+}
+
+/// The smallest string greater than every string that starts with `p` (p is ASCII digits or
+/// upper-case letters).
 fn prefix_successor(p: &str) -> String {
     let mut bytes = p.as_bytes().to_vec();
     let last = bytes.pop().expect("org codes are never empty");
@@ -89,6 +119,40 @@ mod tests {
     fn empty_scope_contains_nothing() {
         assert!(!Scope::empty().contains("43"));
         assert!(Scope::empty().code_ranges().is_empty());
+    }
+
+    #[test]
+    fn a_province_reaches_every_operator_a_county_none_but_its_own_links() {
+        let province = scope(&["43", "OPHT01"]);
+        assert!(
+            province.contains("OPHT01")
+                && province.contains("OPZZ99")
+                && province.covers_operators()
+        );
+        assert_eq!(
+            province.roots().len(),
+            1,
+            "the operator root is covered by the province"
+        );
+        assert!(
+            province
+                .code_ranges()
+                .contains(&("OP".to_string(), "OQ".to_string()))
+        );
+        let county = scope(&["430202"]);
+        assert!(!county.contains("OPHT01") && !county.covers_operators());
+        let operator = scope(&["OPHT01", "430202001"]);
+        assert!(operator.contains("OPHT01") && !operator.contains("OPHT02"));
+    }
+
+    #[test]
+    fn ranges_hold_no_nul_which_postgresql_refuses() {
+        let s = scope(&["OPHT01", "430202001"]);
+        assert!(
+            s.code_ranges()
+                .iter()
+                .all(|(lo, hi)| !lo.contains('\0') && !hi.contains('\0'))
+        );
     }
 
     #[test]

@@ -124,11 +124,14 @@ pub fn list(
         if let Some(q) = q {
             let by_code = q.bytes().all(|c| c.is_ascii_alphanumeric());
             b = if by_code {
+                // Codes are digits and upper-case letters; upper-casing the query makes `op` find
+                // `OPHT01` on PostgreSQL as it does on SQLite, whose LIKE ignores ASCII case.
+                let code_prefix = format!("{}%", q.to_ascii_uppercase());
                 b.filter(
                     org_units::name
                         .like(like_contains(q))
                         .escape('\\')
-                        .or(org_units::code.like(format!("{q}%"))),
+                        .or(org_units::code.like(code_prefix)),
                 )
             } else {
                 b.filter(org_units::name.like(like_contains(q)).escape('\\'))
@@ -171,6 +174,92 @@ pub fn list(
         })
         .collect();
     Ok(Listing { items, total })
+}
+
+/// One node as the tree browser shows it (R-6: who runs a station, which stations an operator runs).
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeDetail {
+    pub unit: OrgUnit,
+    /// Ancestors the scope reaches, from the top down (the breadcrumb).
+    pub path: Vec<OrgUnit>,
+    /// Number of direct children in the division tree.
+    pub children: i64,
+    /// For a township station: the operator that runs it. Shown to everyone who sees the station,
+    /// even when the operator node itself lies outside their scope: who runs a station is a fact
+    /// about the station (R-6 station profile), and the operator's own page stays out of reach.
+    pub operator: Option<OrgUnit>,
+    /// For an operator: the stations it runs that the scope reaches, by code.
+    pub stations: Vec<OrgUnit>,
+    /// Number of accounts held at this node (not below it).
+    pub accounts: i64,
+}
+
+/// A node in scope with its breadcrumb, children count, operator or stations and account count;
+/// [`StoreError::NotFound`] when it is unknown or out of scope.
+pub fn detail(conn: &mut DbConn, scope: &Scope, code: &str) -> StoreResult<NodeDetail> {
+    let unit = get(conn, scope, code)?;
+    let path = match OrgCode::parse(&unit.code) {
+        Ok(c) => path(conn, scope, &c)?,
+        Err(_) => Vec::new(),
+    };
+    let children: i64 = org_units::table
+        .filter(org_units::parent_code.eq(code))
+        .count()
+        .get_result(conn)?;
+    let (operator, stations) = match unit.level() {
+        OrgLevel::Township => (operator_of(conn, code)?, Vec::new()),
+        OrgLevel::Operator => (None, stations_in_scope(conn, scope, code)?),
+        _ => (None, Vec::new()),
+    };
+    let accounts: i64 = users::table
+        .filter(users::org_code.eq(code))
+        .count()
+        .get_result(conn)?;
+    Ok(NodeDetail {
+        unit,
+        path,
+        children,
+        operator,
+        stations,
+        accounts,
+    })
+}
+
+/// The stations an operator runs that the scope reaches.
+pub fn stations_in_scope(
+    conn: &mut DbConn,
+    scope: &Scope,
+    operator_code: &str,
+) -> StoreResult<Vec<OrgUnit>> {
+    Ok(operator_stations::table
+        .inner_join(org_units::table.on(org_units::code.eq(operator_stations::station_code)))
+        .filter(operator_stations::operator_code.eq(operator_code))
+        .filter(crate::scope_filter!(operator_stations::station_code, scope))
+        .order(org_units::code)
+        .select(OrgUnit::as_select())
+        .load(conn)?)
+}
+
+/// Registers a new operator organisation (承接方). Unlike [`upsert_operator`] (the idempotent
+/// command line), an existing code is a conflict: the API's create must not rename by accident.
+pub fn create_operator(conn: &mut DbConn, code: &OrgCode, name: &str) -> StoreResult<OrgUnit> {
+    if let Some(existing) = get_unscoped(conn, code.as_str())? {
+        return Err(StoreError::Conflict(
+            if existing.level() == OrgLevel::Operator {
+                Msg::new(
+                    "该承接方编码已被使用",
+                    "this operator code is already taken",
+                )
+            } else {
+                Msg::new(
+                    "该编码已是行政区划节点,承接方编码应以 OP 开头",
+                    "this code is a division; an operator code starts with OP",
+                )
+            },
+        ));
+    }
+    upsert_operator(conn, code, name)?;
+    get_unscoped(conn, code.as_str())?.ok_or(StoreError::NotFound)
 }
 
 /// Number of nodes in scope at each level.

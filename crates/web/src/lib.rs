@@ -9,6 +9,7 @@ pub mod home;
 pub mod i18n;
 pub mod metrics;
 pub mod ops;
+pub mod org;
 pub mod session;
 pub mod state;
 pub mod ui;
@@ -28,7 +29,7 @@ use utoipa_axum::router::OpenApiRouter;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "shegong API", description = "乡镇(街道)社工站信息系统接口 — the JSON API of a township social work station system (DB43/T 2783—2023, 7.6). Errors are application/problem+json with a Chinese `detail`. Unsafe requests with a session cookie need the `X-CSRF-Token` header; integrations may use `Authorization: Bearer <token>` instead."),
-    tags((name = "auth", description = "登录、两步验证、API 令牌"), (name = "home", description = "首页统计"))
+    tags((name = "auth", description = "登录、两步验证、API 令牌"), (name = "home", description = "首页统计"), (name = "org", description = "组织架构:行政区划、乡镇(街道)社工站、承接方"))
 )]
 struct ApiDoc;
 
@@ -37,6 +38,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(session::api::router())
         .merge(home::api::router())
+        .merge(org::api::router())
         .split_for_parts()
 }
 
@@ -46,7 +48,8 @@ pub fn app(state: AppState) -> Router {
     let doc = Arc::new(doc);
     let pages = Router::new()
         .merge(session::pages::router())
-        .merge(home::pages::router());
+        .merge(home::pages::router())
+        .merge(org::pages::router());
     Router::new()
         .merge(pages)
         .merge(api)

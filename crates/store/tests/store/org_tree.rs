@@ -84,3 +84,58 @@ db_test!(fn operators_reach_their_stations(t) {
     // A volunteer reaches nothing through the tree.
     assert!(t.db.read(|c| org::scope_of(c, Role::Volunteer, "430202001")).unwrap().is_empty());
 });
+
+db_test!(fn node_detail_and_operator_register(t) {
+    load_hetang(&t.db);
+    let op = OrgCode::parse("OPHT01").unwrap();
+    let unit = t.db.write(|c| {
+        let u = org::create_operator(c, &op, "株洲市荷塘区阳光社会工作服务中心")?;
+        org::link_station(c, "OPHT01", "430202001")?;
+        org::link_station(c, "OPHT01", "430202002")?;
+        Ok(u)
+    })
+    .unwrap();
+    assert_eq!((unit.code.as_str(), unit.level()), ("OPHT01", OrgLevel::Operator));
+    // An existing code is a conflict, whether operator or division; nothing is renamed.
+    let again = t.db.write(|c| org::create_operator(c, &op, "改名")).unwrap_err();
+    assert!(matches!(again, shegong_store::StoreError::Conflict(_)));
+    let division = OrgCode::parse("430202001").unwrap();
+    assert!(matches!(t.db.write(|c| org::create_operator(c, &division, "x")), Err(shegong_store::StoreError::Conflict(_))));
+    assert!(matches!(t.db.write(|c| org::create_operator(c, &OrgCode::parse("430299001").unwrap(), "x")), Err(shegong_store::StoreError::Invalid(_))));
+    assert_eq!(t.db.read(|c| org::get_unscoped(c, "OPHT01")).unwrap().unwrap().name, "株洲市荷塘区阳光社会工作服务中心");
+
+    // A station seen from the county: breadcrumb within scope, children, its operator.
+    let county = scope(&["430202"]);
+    let d = t.db.read(|c| org::detail(c, &county, "430202001")).unwrap();
+    assert_eq!(d.unit.name, "月塘街道");
+    assert_eq!(d.path.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["430202"]);
+    assert_eq!(d.children, 11);
+    assert_eq!(d.operator.as_ref().map(|u| u.code.as_str()), Some("OPHT01"));
+    assert!(d.stations.is_empty());
+    assert_eq!(d.accounts, 0);
+    // The county does not reach the operator itself; the province does, with every station.
+    assert!(matches!(t.db.read(|c| org::detail(c, &county, "OPHT01")), Err(shegong_store::StoreError::NotFound)));
+    let province = scope(&["43"]);
+    let d = t.db.read(|c| org::detail(c, &province, "OPHT01")).unwrap();
+    assert_eq!(d.stations.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["430202001", "430202002"]);
+    assert!(d.path.is_empty() && d.operator.is_none());
+    let ops = t.db.read(|c| org::list(c, &province, &org::Query { level: Some(OrgLevel::Operator), ..Default::default() }, Page::default())).unwrap();
+    assert_eq!(ops.total, 1);
+    // Stations of an operator are listed within the caller's scope only.
+    let one_station = scope(&["OPHT01", "430202002"]);
+    let d = t.db.read(|c| org::detail(c, &one_station, "OPHT01")).unwrap();
+    assert_eq!(d.stations.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["430202002"]);
+    let path = t.db.read(|c| org::detail(c, &province, "430202001001")).unwrap().path;
+    assert_eq!(path.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["湖南省", "株洲市", "荷塘区", "月塘街道"]);
+    assert!(matches!(t.db.read(|c| org::detail(c, &province, "430299001")), Err(shegong_store::StoreError::NotFound)));
+});
+
+db_test!(fn code_search_ignores_case_on_both_databases(t) {
+    load_hetang(&t.db);
+    t.db.write(|c| org::upsert_operator(c, &OrgCode::parse("OPHT01").unwrap(), "阳光社工").map(|_| ())).unwrap();
+    let province = scope(&["43"]);
+    for q in ["OPHT", "opht", "OpHt01"] {
+        let l = t.db.read(|c| org::list(c, &province, &org::Query { q: Some(q.into()), ..Default::default() }, Page::default())).unwrap();
+        assert_eq!(l.items.iter().map(|n| n.unit.code.as_str()).collect::<Vec<_>>(), ["OPHT01"], "{q}");
+    }
+});
