@@ -285,7 +285,7 @@ mod stage_tests {
             let needs = LoginNeeds { two_factor_enabled: tf, must_change_password: mc, must_set_up_two_factor: su };
             let s = pending_stage(needs, passed);
             if s == LoginStage::Done {
-                prop_assert!(!(tf && !passed) && !mc && !(su && !tf));
+                prop_assert!((!tf || passed) && !mc && (!su || tf));
             }
             if tf && !passed {
                 prop_assert_eq!(s, LoginStage::TwoFactor);
