@@ -98,7 +98,10 @@ pub async fn finish_errors(lang: Lang, req: Request, next: Next) -> Response {
     let htmx = req.headers().contains_key("hx-request");
     let resp = next.run(req).await;
     let status = resp.status();
-    if status.as_u16() < 400 {
+    // Below 400, or a page drawn on purpose (a form again with its messages).
+    if status.as_u16() < 400
+        || (resp.extensions().get::<ui::Rendered>().is_some() && !is_api(&path))
+    {
         return resp;
     }
     let err = resp
