@@ -5,3 +5,4 @@ mod helpers;
 mod bad_input;
 mod login;
 mod ops;
+mod users;
