@@ -58,14 +58,14 @@ pub struct Credentials {
     pub totp_last_step: Option<i64>,
 }
 
-/// A user with the password hash, TOTP secret and last TOTP step, as one query returns them.
-type CredentialRow = (User, String, Option<Vec<u8>>, Option<i64>);
+/// An account with its password hash, TOTP secret and last TOTP step.
+type CredentialsRow = (User, String, Option<Vec<u8>>, Option<i64>);
 
 pub fn credentials_by_username(
     conn: &mut DbConn,
     username: &str,
 ) -> StoreResult<Option<Credentials>> {
-    let row: Option<CredentialRow> = users::table
+    let row: Option<CredentialsRow> = users::table
         .filter(users::username.eq(username))
         .select((
             User::as_select(),
@@ -128,7 +128,8 @@ pub struct Filter {
     /// Part of the username or display name.
     pub q: Option<String>,
     pub role: Option<Role>,
-    pub org_code: Option<String>,
+    /// This node and the nodes below it (an operator: exactly that operator).
+    pub org_code: Option<shegong_domain::org::OrgCode>,
     pub locked_only: bool,
 }
 
@@ -156,7 +157,11 @@ pub fn list(
             b = b.filter(users::role.eq(r.id()));
         }
         if let Some(o) = &f.org_code {
-            b = b.filter(users::org_code.eq(o.clone()));
+            // The node and everything below it (a county finds its stations' accounts).
+            b = b.filter(crate::scope_filter!(
+                users::org_code,
+                &Scope::new(vec![o.clone()])
+            ));
         }
         if f.locked_only {
             b = b.filter(users::locked_until.gt(now));
@@ -395,32 +400,41 @@ pub fn validate_account(conn: &mut DbConn, input: &AccountInput) -> StoreResult<
         "username",
         shegong_domain::account::username(&input.username),
     );
-    let display = if input.display_name.trim().is_empty() {
-        input.username.trim().to_string()
+    // A blank display name becomes the (normalised) username, whose characters all fit a name.
+    let display_name = if input.display_name.trim().is_empty() {
+        username.clone()
     } else {
-        input.display_name.clone()
+        inv.check(
+            "display_name",
+            shegong_domain::text::name(&input.display_name, 40),
+        )
     };
-    let display_name = inv.check("display_name", shegong_domain::text::name(&display, 40));
     let role = inv.check(
         "role",
         Role::from_id(input.role.trim()).ok_or(Msg::new("未知的角色", "unknown role")),
     );
     let org = inv.check("org_code", OrgCode::parse(&input.org_code));
-    if let (Some(role), Some(org)) = (role, &org) {
+    // The code is looked up even when the role is unknown, so one answer names every bad field.
+    if let Some(org) = &org {
         match crate::org::get_unscoped(conn, org.as_str())? {
             None => inv.add("org_code", Msg::new("没有这个组织代码", "no such org code")),
-            Some(_) if !role.allowed_at(org.level()) => inv.add(
-                "org_code",
-                Msg::owned(
-                    format!("{}不能设在{}", role.label().zh, org.level().label().zh),
-                    format!(
-                        "a {} cannot be held at a {}",
-                        role.label().en,
-                        org.level().label().en
-                    ),
-                ),
-            ),
-            Some(_) => {}
+            Some(_) => {
+                if let Some(role) = role
+                    && !role.allowed_at(org.level())
+                {
+                    inv.add(
+                        "org_code",
+                        Msg::owned(
+                            format!("{}不能设在{}", role.label().zh, org.level().label().zh),
+                            format!(
+                                "a {} cannot be held at a {}",
+                                role.label().en,
+                                org.level().label().en
+                            ),
+                        ),
+                    )
+                }
+            }
         }
     }
     match (username, display_name, role, org) {

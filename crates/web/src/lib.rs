@@ -13,6 +13,7 @@ pub mod org;
 pub mod session;
 pub mod state;
 pub mod ui;
+pub mod users;
 
 pub use config::WebConfig;
 pub use state::AppState;
@@ -29,7 +30,7 @@ use utoipa_axum::router::OpenApiRouter;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "shegong API", description = "乡镇(街道)社工站信息系统接口 — the JSON API of a township social work station system (DB43/T 2783—2023, 7.6). Errors are application/problem+json with a Chinese `detail`. Unsafe requests with a session cookie need the `X-CSRF-Token` header; integrations may use `Authorization: Bearer <token>` instead."),
-    tags((name = "auth", description = "登录、两步验证、API 令牌"), (name = "home", description = "首页统计"), (name = "org", description = "组织架构:行政区划、乡镇(街道)社工站、承接方"))
+    tags((name = "auth", description = "登录、两步验证、API 令牌"), (name = "home", description = "首页统计"), (name = "org", description = "组织架构:行政区划、乡镇(街道)社工站、承接方"), (name = "users", description = "用户管理:管理范围内的账号、重置密码、解锁、两步验证"))
 )]
 struct ApiDoc;
 
@@ -39,6 +40,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(session::api::router())
         .merge(home::api::router())
         .merge(org::api::router())
+        .merge(users::api::router())
         .split_for_parts()
 }
 
@@ -49,7 +51,8 @@ pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .merge(session::pages::router())
         .merge(home::pages::router())
-        .merge(org::pages::router());
+        .merge(org::pages::router())
+        .merge(users::pages::router());
     Router::new()
         .merge(pages)
         .merge(api)

@@ -98,18 +98,10 @@ pub async fn finish_errors(lang: Lang, req: Request, next: Next) -> Response {
     let htmx = req.headers().contains_key("hx-request");
     let resp = next.run(req).await;
     let status = resp.status();
-    if status.as_u16() < 400 {
-        return resp;
-    }
-    // A page the handler drew itself keeps its answer: a form shown again with its messages
-    // (422, 409) must not be replaced by a generic error page.
-    let drawn_page = resp.extensions().get::<AppError>().is_none()
-        && resp
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("text/html"));
-    if drawn_page && !is_api(&path) {
+    // Below 400, or a page drawn on purpose (a form again with its messages).
+    if status.as_u16() < 400
+        || (resp.extensions().get::<ui::Rendered>().is_some() && !is_api(&path))
+    {
         return resp;
     }
     let err = resp

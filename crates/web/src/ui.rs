@@ -83,20 +83,29 @@ fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
 /// An askama template as a response.
 pub struct Page<T: Template>(pub T);
 
+/// Marks a response whose body is a page meant for the user, so the error layer leaves it alone
+/// even with a 4xx status (a form shown again with inline messages answers 422).
+#[derive(Debug, Clone, Copy)]
+pub struct Rendered;
+
 impl<T: Template> IntoResponse for Page<T> {
     fn into_response(self) -> Response {
         match self.0.render() {
-            Ok(html) => (
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("text/html; charset=utf-8"),
-                    ),
-                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-                ],
-                html,
-            )
-                .into_response(),
+            Ok(html) => {
+                let mut r = (
+                    [
+                        (
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("text/html; charset=utf-8"),
+                        ),
+                        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                    ],
+                    html,
+                )
+                    .into_response();
+                r.extensions_mut().insert(Rendered);
+                r
+            }
             Err(e) => AppError::internal(e).into_response(),
         }
     }

@@ -99,3 +99,66 @@ db_test!(fn totp_secret_and_password_changes(t) {
     assert!(!cr.user.must_change_password);
     assert_eq!(cr.user.password_changed_at, 20);
 });
+
+db_test!(fn list_filters_by_subtree_role_and_lock(t) {
+    load_hetang(&t.db);
+    add(&t.db, "worker", Role::SocialWorker, "430202001");
+    add(&t.db, "worker2", Role::SocialWorker, "430202002");
+    let head = add(&t.db, "head", Role::StationHead, "430202001");
+    add(&t.db, "lusong", Role::StationHead, "430203001");
+    let county = scope(&["430202"]);
+    let list = |f: users::Filter| t.db.read(|c| users::list(c, &county, &f, Page::default(), 2_000)).unwrap();
+    let code = |c: &str| Some(OrgCode::parse(c).unwrap());
+    // A county code finds every account of its stations; a station code only its own.
+    assert_eq!(list(users::Filter { org_code: code("430202"), ..Default::default() }).total, 3);
+    assert_eq!(list(users::Filter { org_code: code("430202001"), ..Default::default() }).total, 2);
+    // Out of scope stays out of scope, whatever the filter asks for.
+    assert_eq!(list(users::Filter { org_code: code("430203001"), ..Default::default() }).total, 0);
+    assert_eq!(list(users::Filter { role: Some(Role::StationHead), ..Default::default() }).total, 1);
+    t.db.write(|c| users::record_login_failure(c, head, 0, Some(3_000))).unwrap();
+    let locked = list(users::Filter { locked_only: true, ..Default::default() });
+    assert_eq!((locked.total, locked.items[0].id), (1, head));
+});
+
+db_test!(fn validation_reports_every_bad_field_at_once(t) {
+    load_hetang(&t.db);
+    let input = users::AccountInput {
+        username: "坏 名字".into(),
+        display_name: "张三😀".into(),
+        role: "root".into(),
+        org_code: "430299001".into(),
+    };
+    let Err(StoreError::Invalid(inv)) = t.db.read(|c| users::validate_account(c, &input)) else { panic!("invalid") };
+    let fields: Vec<&str> = inv.errors.iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["username", "display_name", "role", "org_code"]);
+    // A real role at a level where it cannot be held.
+    let input = users::AccountInput { username: "ok_name".into(), display_name: String::new(), role: "social_worker".into(), org_code: "430202".into() };
+    let Err(StoreError::Invalid(inv)) = t.db.read(|c| users::validate_account(c, &input)) else { panic!("invalid") };
+    assert_eq!(inv.errors.len(), 1);
+    assert!(inv.errors[0].message.zh.contains("不能设在"));
+    // A blank display name falls back to the username.
+    let input = users::AccountInput { username: " New.Worker ".into(), display_name: " ".into(), role: "social_worker".into(), org_code: "430202001".into() };
+    let v = t.db.read(|c| users::validate_account(c, &input)).unwrap();
+    assert_eq!((v.username.as_str(), v.display_name.as_str(), v.role), ("new.worker", "new.worker", Role::SocialWorker));
+});
+
+db_test!(fn operator_scopes_hold_exactly_their_operator_and_stations(t) {
+    load_hetang(&t.db);
+    t.db.write(|c| {
+        for (code, name) in [("OPHT01", "阳光社工"), ("OPHT012", "另一家社工机构")] {
+            shegong_store::org::upsert_operator(c, &OrgCode::parse(code).unwrap(), name)?;
+        }
+        shegong_store::org::link_station(c, "OPHT01", "430202001")
+    })
+    .unwrap();
+    add(&t.db, "op_sup", Role::Supervisor, "OPHT01");
+    add(&t.db, "other_sup", Role::Supervisor, "OPHT012");
+    add(&t.db, "worker", Role::SocialWorker, "430202001");
+    add(&t.db, "worker2", Role::SocialWorker, "430202002");
+    let s = t.db.read(|c| shegong_store::org::scope_of(c, Role::OperatorAdmin, "OPHT01")).unwrap();
+    let l = t.db.read(move |c| users::list(c, &s, &users::Filter::default(), Page::default(), 0)).unwrap();
+    let mut names: Vec<String> = l.items.into_iter().map(|u| u.username).collect();
+    names.sort();
+    // An operator code is matched exactly (OPHT012 is another organisation), on both databases.
+    assert_eq!(names, ["op_sup", "worker"]);
+});

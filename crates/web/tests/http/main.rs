@@ -6,3 +6,4 @@ mod bad_input;
 mod login;
 mod ops;
 mod org;
+mod users;
