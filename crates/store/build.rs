@@ -14,7 +14,10 @@ fn main() {
         f.hash(&mut h);
         std::fs::read(f).expect("readable migration").hash(&mut h);
     }
-    println!("cargo:rustc-env=SHEGONG_PG_MIGRATIONS_FINGERPRINT={:016x}", h.finish());
+    println!(
+        "cargo:rustc-env=SHEGONG_PG_MIGRATIONS_FINGERPRINT={:016x}",
+        h.finish()
+    );
 }
 
 fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

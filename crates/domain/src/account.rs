@@ -7,7 +7,9 @@ use crate::Msg;
 /// a letter or digit. Upper case is folded so `Worker` and `worker` are one account.
 pub fn username(s: &str) -> Result<String, Msg> {
     let v = s.trim().to_ascii_lowercase();
-    let ok_chars = v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
+    let ok_chars = v
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
     let ok_start = v.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
     if !(3..=32).contains(&v.len()) || !ok_chars || !ok_start {
         return Err(Msg::new(
@@ -23,7 +25,10 @@ pub fn username(s: &str) -> Result<String, Msg> {
 pub fn check_password(password: &str, username: &str, min_len: usize) -> Result<(), Msg> {
     let n = password.chars().count();
     if n > 128 {
-        return Err(Msg::new("密码不能超过 128 个字符", "a password is at most 128 characters"));
+        return Err(Msg::new(
+            "密码不能超过 128 个字符",
+            "a password is at most 128 characters",
+        ));
     }
     if n < min_len {
         return Err(Msg::owned(
@@ -32,7 +37,10 @@ pub fn check_password(password: &str, username: &str, min_len: usize) -> Result<
         ));
     }
     if password.chars().any(|c| c.is_control()) {
-        return Err(Msg::new("密码不能包含控制字符", "a password must not contain control characters"));
+        return Err(Msg::new(
+            "密码不能包含控制字符",
+            "a password must not contain control characters",
+        ));
     }
     let classes = [
         password.chars().any(|c| c.is_ascii_lowercase()),
@@ -48,17 +56,31 @@ pub fn check_password(password: &str, username: &str, min_len: usize) -> Result<
     }
     let lower = password.to_lowercase();
     if !username.is_empty() && lower.contains(&username.to_lowercase()) {
-        return Err(Msg::new("密码不能包含用户名", "a password must not contain the username"));
+        return Err(Msg::new(
+            "密码不能包含用户名",
+            "a password must not contain the username",
+        ));
     }
     if COMMON.iter().any(|c| lower == *c) {
-        return Err(Msg::new("这个密码太常见,请换一个", "this password is too common"));
+        return Err(Msg::new(
+            "这个密码太常见,请换一个",
+            "this password is too common",
+        ));
     }
     Ok(())
 }
 
 /// Passwords that meet the class rule yet appear at the top of every leaked list.
-const COMMON: [&str; 8] =
-    ["password1!", "p@ssw0rd", "p@ssword1", "admin@123", "abc@1234", "qwer@1234", "passw0rd!", "admin123!"];
+const COMMON: [&str; 8] = [
+    "password1!",
+    "p@ssw0rd",
+    "p@ssword1",
+    "admin@123",
+    "abc@1234",
+    "qwer@1234",
+    "passw0rd!",
+    "admin123!",
+];
 
 /// Login lockout settings (configurable per deployment).
 #[derive(Debug, Clone, Copy)]
@@ -69,7 +91,10 @@ pub struct Lockout {
 
 impl Default for Lockout {
     fn default() -> Self {
-        Lockout { max_failures: 5, lock_secs: 30 * 60 }
+        Lockout {
+            max_failures: 5,
+            lock_secs: 30 * 60,
+        }
     }
 }
 
@@ -86,9 +111,15 @@ impl Lockout {
     pub fn after_failure(&self, failures: i32, now: i64) -> AfterFailure {
         let failures = failures.saturating_add(1);
         if failures >= self.max_failures {
-            AfterFailure { failures: 0, locked_until: Some(now + self.lock_secs) }
+            AfterFailure {
+                failures: 0,
+                locked_until: Some(now + self.lock_secs),
+            }
         } else {
-            AfterFailure { failures, locked_until: None }
+            AfterFailure {
+                failures,
+                locked_until: None,
+            }
         }
     }
 
@@ -105,7 +136,16 @@ mod tests {
     #[test]
     fn usernames() {
         assert_eq!(username(" Worker2 ").unwrap(), "worker2");
-        for bad in ["", "ab", "-abc", "张三", "a b c", "abc;drop", &"a".repeat(33), "ｗｏｒｋｅｒ"] {
+        for bad in [
+            "",
+            "ab",
+            "-abc",
+            "张三",
+            "a b c",
+            "abc;drop",
+            &"a".repeat(33),
+            "ｗｏｒｋｅｒ",
+        ] {
             assert!(username(bad).is_err(), "{bad:?}");
         }
     }
@@ -114,10 +154,30 @@ mod tests {
     fn password_policy() {
         assert!(check_password("Shegong#2026", "worker", 8).is_ok());
         assert!(check_password("社工站服务Aa1!", "worker", 8).is_ok());
-        assert!(check_password("Aa1!", "worker", 8).unwrap_err().zh.contains("至少 8"));
-        assert!(check_password("abcdefgh1", "worker", 8).unwrap_err().zh.contains("三类"));
-        assert!(check_password("Worker#2026", "worker", 8).unwrap_err().zh.contains("用户名"));
-        assert!(check_password("P@ssw0rd", "worker", 8).unwrap_err().zh.contains("常见"));
+        assert!(
+            check_password("Aa1!", "worker", 8)
+                .unwrap_err()
+                .zh
+                .contains("至少 8")
+        );
+        assert!(
+            check_password("abcdefgh1", "worker", 8)
+                .unwrap_err()
+                .zh
+                .contains("三类")
+        );
+        assert!(
+            check_password("Worker#2026", "worker", 8)
+                .unwrap_err()
+                .zh
+                .contains("用户名")
+        );
+        assert!(
+            check_password("P@ssw0rd", "worker", 8)
+                .unwrap_err()
+                .zh
+                .contains("常见")
+        );
         assert!(check_password(&"Aa1!".repeat(40), "worker", 8).is_err());
     }
 
@@ -170,8 +230,12 @@ pub enum LoginStage {
 }
 
 impl LoginStage {
-    pub const ALL: [LoginStage; 4] =
-        [LoginStage::TwoFactor, LoginStage::ChangePassword, LoginStage::SetUpTwoFactor, LoginStage::Done];
+    pub const ALL: [LoginStage; 4] = [
+        LoginStage::TwoFactor,
+        LoginStage::ChangePassword,
+        LoginStage::SetUpTwoFactor,
+        LoginStage::Done,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {

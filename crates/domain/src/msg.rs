@@ -12,11 +12,17 @@ pub struct Msg {
 
 impl Msg {
     pub const fn new(zh: &'static str, en: &'static str) -> Self {
-        Msg { zh: Cow::Borrowed(zh), en: Cow::Borrowed(en) }
+        Msg {
+            zh: Cow::Borrowed(zh),
+            en: Cow::Borrowed(en),
+        }
     }
 
     pub fn owned(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Msg { zh: Cow::Owned(zh.into()), en: Cow::Owned(en.into()) }
+        Msg {
+            zh: Cow::Owned(zh.into()),
+            en: Cow::Owned(en.into()),
+        }
     }
 
     pub fn get(&self, english: bool) -> &str {
@@ -50,7 +56,9 @@ impl Invalid {
     }
 
     pub fn one(field: &'static str, message: Msg) -> Self {
-        Invalid { errors: vec![FieldError { field, message }] }
+        Invalid {
+            errors: vec![FieldError { field, message }],
+        }
     }
 
     pub fn add(&mut self, field: &'static str, message: Msg) {
@@ -77,13 +85,20 @@ impl Invalid {
     }
 
     pub fn message_for(&self, field: &str) -> Option<&Msg> {
-        self.errors.iter().find(|e| e.field == field).map(|e| &e.message)
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| &e.message)
     }
 }
 
 impl std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self.errors.iter().map(|e| format!("{}: {}", e.field, e.message.zh)).collect();
+        let parts: Vec<String> = self
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message.zh))
+            .collect();
         f.write_str(&parts.join("; "))
     }
 }

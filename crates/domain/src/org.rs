@@ -83,7 +83,9 @@ impl OrgCode {
         let s = s.trim();
         if let Some(rest) = s.strip_prefix(OPERATOR_PREFIX) {
             let ok = (2..=30).contains(&rest.len())
-                && rest.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
             return if ok {
                 Ok(OrgCode(s.to_string()))
             } else {
@@ -101,8 +103,14 @@ impl OrgCode {
         }
         // Codes pad lower levels with zeros; a level of all zeros is not a real node (e.g. 430000).
         let code = OrgCode(s.to_string());
-        if code.parent().is_some_and(|p| s[p.0.len()..].bytes().all(|b| b == b'0')) {
-            return Err(Msg::new("区划代码的末级不能全为 0", "the last level of a division code cannot be all zeros"));
+        if code
+            .parent()
+            .is_some_and(|p| s[p.0.len()..].bytes().all(|b| b == b'0'))
+        {
+            return Err(Msg::new(
+                "区划代码的末级不能全为 0",
+                "the last level of a division code cannot be all zeros",
+            ));
         }
         Ok(code)
     }
@@ -233,13 +241,30 @@ mod tests {
         assert_eq!(c("430202001001").parent(), Some(c("430202001")));
         assert_eq!(c("43").parent(), None);
         assert_eq!(c("OPHT01").parent(), None);
-        let anc: Vec<String> = c("430202001001").ancestors().into_iter().map(String::from).collect();
+        let anc: Vec<String> = c("430202001001")
+            .ancestors()
+            .into_iter()
+            .map(String::from)
+            .collect();
         assert_eq!(anc, ["43", "4302", "430202", "430202001"]);
     }
 
     #[test]
     fn malformed_codes_are_refused_with_a_reason() {
-        for bad in ["", "4", "430", "43020", "4302020011", "43a202", "43 02", "op12", "OP", "OPx1", "430000", "430202000"] {
+        for bad in [
+            "",
+            "4",
+            "430",
+            "43020",
+            "4302020011",
+            "43a202",
+            "43 02",
+            "op12",
+            "OP",
+            "OPx1",
+            "430000",
+            "430202000",
+        ] {
             assert!(OrgCode::parse(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(OrgCode::parse("430202").is_ok());

@@ -4,13 +4,15 @@
 //! record outside the user's scope is [`Decision::NotFound`], never "forbidden": a user must not
 //! learn that a record exists somewhere they cannot see (interface.md, 404 "or out of scope").
 
+use crate::Msg;
 use crate::role::Role;
 use crate::scope::Scope;
-use crate::Msg;
 use serde::{Deserialize, Serialize};
 
 /// R-7.4g information classification (信息密级).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Sensitivity {
     /// 一般
@@ -24,7 +26,11 @@ pub enum Sensitivity {
 }
 
 impl Sensitivity {
-    pub const ALL: [Sensitivity; 3] = [Sensitivity::Ordinary, Sensitivity::Sensitive, Sensitivity::Confidential];
+    pub const ALL: [Sensitivity; 3] = [
+        Sensitivity::Ordinary,
+        Sensitivity::Sensitive,
+        Sensitivity::Confidential,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
@@ -129,7 +135,11 @@ pub struct Target<'a> {
 impl<'a> Target<'a> {
     /// A record with no sensitivity of its own: an org node, an account, a report.
     pub fn at(org_code: &'a str) -> Self {
-        Target { org_code, sensitivity: Sensitivity::Ordinary, assigned: false }
+        Target {
+            org_code,
+            sensitivity: Sensitivity::Ordinary,
+            assigned: false,
+        }
     }
 }
 
@@ -153,11 +163,26 @@ pub fn role_may(role: Role, action: Action) -> bool {
     use Action::*;
     match role {
         Role::SystemAdmin => {
-            matches!(action, ViewOrg | ManageOrg | ViewUsers | ManageUsers | ViewAudit | ViewStats | ManageSystem)
+            matches!(
+                action,
+                ViewOrg
+                    | ManageOrg
+                    | ViewUsers
+                    | ManageUsers
+                    | ViewAudit
+                    | ViewStats
+                    | ManageSystem
+            )
         }
-        Role::Purchaser => matches!(action, ViewOrg | ViewUsers | ViewAudit | ViewStats | ViewReports),
+        Role::Purchaser => matches!(
+            action,
+            ViewOrg | ViewUsers | ViewAudit | ViewStats | ViewReports
+        ),
         Role::OperatorAdmin => {
-            matches!(action, ViewOrg | ViewUsers | ManageUsers | ViewStats | ViewReports | WriteReports)
+            matches!(
+                action,
+                ViewOrg | ViewUsers | ManageUsers | ViewStats | ViewReports | WriteReports
+            )
         }
         Role::StationHead => matches!(
             action,
@@ -175,7 +200,14 @@ pub fn role_may(role: Role, action: Action) -> bool {
         ),
         Role::SocialWorker => matches!(
             action,
-            ViewOrg | ViewUsers | ReadRecord | WriteRecord | RevealIdentity | ExportRecords | ViewStats | ViewReports
+            ViewOrg
+                | ViewUsers
+                | ReadRecord
+                | WriteRecord
+                | RevealIdentity
+                | ExportRecords
+                | ViewStats
+                | ViewReports
         ),
         Role::Supervisor => matches!(action, ViewOrg | ReadRecord | WriteSupervision | ViewStats),
         Role::TownshipLiaison => matches!(action, ViewOrg | ViewStats | ViewReports),
@@ -192,12 +224,23 @@ pub fn decide(p: &Principal, action: Action, t: &Target) -> Decision {
     }
     let touches_content = matches!(
         action,
-        Action::ReadRecord | Action::WriteRecord | Action::RevealIdentity | Action::ExportRecords | Action::WriteSupervision
+        Action::ReadRecord
+            | Action::WriteRecord
+            | Action::RevealIdentity
+            | Action::ExportRecords
+            | Action::WriteSupervision
     );
-    if touches_content && t.sensitivity == Sensitivity::Confidential && !(t.assigned || p.role == Role::StationHead) {
+    if touches_content
+        && t.sensitivity == Sensitivity::Confidential
+        && !(t.assigned || p.role == Role::StationHead)
+    {
         return Decision::NotFound;
     }
-    if role_may(p.role, action) { Decision::Allow } else { Decision::Forbidden }
+    if role_may(p.role, action) {
+        Decision::Allow
+    } else {
+        Decision::Forbidden
+    }
 }
 
 /// May `p` create or change an account with `role` at `org_code`? (Also covers the account being
@@ -216,7 +259,11 @@ mod tests {
     use crate::org::OrgCode;
 
     fn principal(role: Role, roots: &[&str]) -> Principal {
-        Principal { user_id: 1, role, scope: Scope::new(roots.iter().map(|c| OrgCode::parse(c).unwrap()).collect()) }
+        Principal {
+            user_id: 1,
+            role,
+            scope: Scope::new(roots.iter().map(|c| OrgCode::parse(c).unwrap()).collect()),
+        }
     }
 
     #[test]
@@ -225,8 +272,16 @@ mod tests {
             let p = principal(role, &["430202001"]);
             for action in Action::ALL {
                 for s in Sensitivity::ALL {
-                    let t = Target { org_code: "430202002", sensitivity: s, assigned: true };
-                    assert_eq!(decide(&p, action, &t), Decision::NotFound, "{role:?} {action:?} {s:?}");
+                    let t = Target {
+                        org_code: "430202002",
+                        sensitivity: s,
+                        assigned: true,
+                    };
+                    assert_eq!(
+                        decide(&p, action, &t),
+                        Decision::NotFound,
+                        "{role:?} {action:?} {s:?}"
+                    );
                 }
             }
         }
@@ -238,7 +293,11 @@ mod tests {
             let p = principal(role, &["430202001"]);
             for action in Action::ALL {
                 let got = decide(&p, action, &Target::at("430202001001"));
-                let want = if role_may(role, action) { Decision::Allow } else { Decision::Forbidden };
+                let want = if role_may(role, action) {
+                    Decision::Allow
+                } else {
+                    Decision::Forbidden
+                };
                 assert_eq!(got, want, "{role:?} {action:?}");
             }
         }
@@ -246,16 +305,38 @@ mod tests {
 
     #[test]
     fn confidential_records_only_for_assigned_workers_and_the_head() {
-        let conf = |assigned| Target { org_code: "430202001", sensitivity: Sensitivity::Confidential, assigned };
+        let conf = |assigned| Target {
+            org_code: "430202001",
+            sensitivity: Sensitivity::Confidential,
+            assigned,
+        };
         let worker = principal(Role::SocialWorker, &["430202001"]);
-        assert_eq!(decide(&worker, Action::ReadRecord, &conf(false)), Decision::NotFound);
-        assert_eq!(decide(&worker, Action::ReadRecord, &conf(true)), Decision::Allow);
+        assert_eq!(
+            decide(&worker, Action::ReadRecord, &conf(false)),
+            Decision::NotFound
+        );
+        assert_eq!(
+            decide(&worker, Action::ReadRecord, &conf(true)),
+            Decision::Allow
+        );
         let head = principal(Role::StationHead, &["430202001"]);
-        assert_eq!(decide(&head, Action::ReadRecord, &conf(false)), Decision::Allow);
+        assert_eq!(
+            decide(&head, Action::ReadRecord, &conf(false)),
+            Decision::Allow
+        );
         let sup = principal(Role::Supervisor, &["OPHT01", "430202001"]);
-        assert_eq!(decide(&sup, Action::ReadRecord, &conf(false)), Decision::NotFound);
-        assert_eq!(decide(&sup, Action::ReadRecord, &conf(true)), Decision::Allow);
-        assert_eq!(decide(&sup, Action::WriteRecord, &conf(true)), Decision::Forbidden);
+        assert_eq!(
+            decide(&sup, Action::ReadRecord, &conf(false)),
+            Decision::NotFound
+        );
+        assert_eq!(
+            decide(&sup, Action::ReadRecord, &conf(true)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&sup, Action::WriteRecord, &conf(true)),
+            Decision::Forbidden
+        );
     }
 
     #[test]
@@ -270,7 +351,13 @@ mod tests {
     #[test]
     fn personal_data_stays_with_station_staff() {
         // The purchaser sees statistics, the admin runs the system: neither reads a person's file.
-        for role in [Role::Purchaser, Role::SystemAdmin, Role::OperatorAdmin, Role::TownshipLiaison, Role::Volunteer] {
+        for role in [
+            Role::Purchaser,
+            Role::SystemAdmin,
+            Role::OperatorAdmin,
+            Role::TownshipLiaison,
+            Role::Volunteer,
+        ] {
             assert!(!role_may(role, Action::ReadRecord), "{role:?}");
             assert!(!role_may(role, Action::RevealIdentity), "{role:?}");
         }
@@ -279,10 +366,22 @@ mod tests {
     #[test]
     fn account_management_needs_scope_and_a_lower_role() {
         let head = principal(Role::StationHead, &["430202001"]);
-        assert_eq!(may_manage_account(&head, Role::SocialWorker, "430202001"), Decision::Allow);
-        assert_eq!(may_manage_account(&head, Role::StationHead, "430202001"), Decision::Forbidden);
-        assert_eq!(may_manage_account(&head, Role::SocialWorker, "430202002"), Decision::NotFound);
+        assert_eq!(
+            may_manage_account(&head, Role::SocialWorker, "430202001"),
+            Decision::Allow
+        );
+        assert_eq!(
+            may_manage_account(&head, Role::StationHead, "430202001"),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            may_manage_account(&head, Role::SocialWorker, "430202002"),
+            Decision::NotFound
+        );
         let worker = principal(Role::SocialWorker, &["430202001"]);
-        assert_eq!(may_manage_account(&worker, Role::Volunteer, "430202001"), Decision::Forbidden);
+        assert_eq!(
+            may_manage_account(&worker, Role::Volunteer, "430202001"),
+            Decision::Forbidden
+        );
     }
 }

@@ -65,7 +65,9 @@ impl Role {
     pub fn allowed_at(self, level: OrgLevel) -> bool {
         use OrgLevel::*;
         match self {
-            Role::SocialWorker | Role::StationHead | Role::TownshipLiaison | Role::Volunteer => level == Township,
+            Role::SocialWorker | Role::StationHead | Role::TownshipLiaison | Role::Volunteer => {
+                level == Township
+            }
             Role::Supervisor | Role::OperatorAdmin => level == Operator,
             // The purchaser is the civil-affairs bureau at county level or higher.
             Role::Purchaser => matches!(level, Province | City | County),
@@ -84,7 +86,10 @@ impl Role {
         match self {
             Role::SystemAdmin => true,
             Role::OperatorAdmin => {
-                matches!(other, Role::StationHead | Role::SocialWorker | Role::Supervisor | Role::Volunteer)
+                matches!(
+                    other,
+                    Role::StationHead | Role::SocialWorker | Role::Supervisor | Role::Volunteer
+                )
             }
             Role::StationHead => matches!(other, Role::SocialWorker | Role::Volunteer),
             _ => false,
@@ -117,7 +122,13 @@ mod tests {
         assert!(!Role::StationHead.may_assign(Role::StationHead));
         assert!(!Role::OperatorAdmin.may_assign(Role::Purchaser));
         assert!(!Role::OperatorAdmin.may_assign(Role::OperatorAdmin));
-        for r in [Role::SocialWorker, Role::Supervisor, Role::Purchaser, Role::TownshipLiaison, Role::Volunteer] {
+        for r in [
+            Role::SocialWorker,
+            Role::Supervisor,
+            Role::Purchaser,
+            Role::TownshipLiaison,
+            Role::Volunteer,
+        ] {
             for o in Role::ALL {
                 assert!(!r.may_assign(o), "{r} must not assign {o}");
             }

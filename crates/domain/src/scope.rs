@@ -15,9 +15,16 @@ impl Scope {
         roots.sort();
         roots.dedup();
         // Drop roots already covered by another: keeps store filters short.
-        let covered: Vec<bool> =
-            roots.iter().map(|r| roots.iter().any(|o| o != r && o.covers(r.as_str()))).collect();
-        let roots = roots.into_iter().zip(covered).filter(|(_, c)| !c).map(|(r, _)| r).collect();
+        let covered: Vec<bool> = roots
+            .iter()
+            .map(|r| roots.iter().any(|o| o != r && o.covers(r.as_str())))
+            .collect();
+        let roots = roots
+            .into_iter()
+            .zip(covered)
+            .filter(|(_, c)| !c)
+            .map(|(r, _)| r)
+            .collect();
         Scope { roots }
     }
 
@@ -87,7 +94,10 @@ mod tests {
     #[test]
     fn ranges_for_nine_ending_codes() {
         let s = scope(&["430209"]);
-        assert_eq!(s.code_ranges(), vec![("430209".to_string(), "43020:".to_string())]);
+        assert_eq!(
+            s.code_ranges(),
+            vec![("430209".to_string(), "43020:".to_string())]
+        );
     }
 
     proptest! {

@@ -8,7 +8,10 @@ use crate::Msg;
 pub fn one_line(value: &str, max_chars: usize) -> Result<String, Msg> {
     let v = value.trim();
     if v.chars().any(|c| c.is_control()) {
-        return Err(Msg::new("不能包含换行或控制字符", "must not contain line breaks or control characters"));
+        return Err(Msg::new(
+            "不能包含换行或控制字符",
+            "must not contain line breaks or control characters",
+        ));
     }
     check_len(v, max_chars)?;
     Ok(v.to_string())
@@ -26,8 +29,13 @@ pub fn required_line(value: &str, max_chars: usize) -> Result<String, Msg> {
 /// Multi-line notes: line breaks and tabs allowed, other control characters not.
 pub fn notes(value: &str, max_chars: usize) -> Result<String, Msg> {
     let v = value.trim();
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(Msg::new("不能包含控制字符", "must not contain control characters"));
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(Msg::new(
+            "不能包含控制字符",
+            "must not contain control characters",
+        ));
     }
     check_len(v, max_chars)?;
     Ok(v.replace("\r\n", "\n"))
@@ -41,7 +49,9 @@ pub fn name(value: &str, max_chars: usize) -> Result<String, Msg> {
     if let Some(bad) = v.chars().find(|c| !is_name_char(*c)) {
         return Err(Msg::owned(
             format!("不能包含字符“{bad}”,只能使用文字、数字、间隔号·、空格、连字符和括号"),
-            format!("must not contain “{bad}”; use letters, digits, ·, spaces, hyphens and brackets"),
+            format!(
+                "must not contain “{bad}”; use letters, digits, ·, spaces, hyphens and brackets"
+            ),
         ));
     }
     Ok(v)
@@ -49,7 +59,10 @@ pub fn name(value: &str, max_chars: usize) -> Result<String, Msg> {
 
 fn is_name_char(c: char) -> bool {
     c.is_alphanumeric()
-        || matches!(c, '·' | '•' | '.' | ' ' | '-' | '(' | ')' | '\u{FF08}' | '\u{FF09}' | '、' | '_')
+        || matches!(
+            c,
+            '·' | '•' | '.' | ' ' | '-' | '(' | ')' | '\u{FF08}' | '\u{FF09}' | '、' | '_'
+        )
 }
 
 fn check_len(v: &str, max_chars: usize) -> Result<(), Msg> {
@@ -73,12 +86,25 @@ mod tests {
         assert_eq!(name(" 欧阳𠮷祥 ", 20).unwrap(), "欧阳𠮷祥");
         assert_eq!(name("㛃娟", 20).unwrap(), "㛃娟");
         assert_eq!(name("阿依古丽·买买提", 20).unwrap(), "阿依古丽·买买提");
-        assert_eq!(name("株洲市荷塘区阳光社会工作服务中心(分部)", 60).unwrap().chars().count(), 20);
+        assert_eq!(
+            name("株洲市荷塘区阳光社会工作服务中心(分部)", 60)
+                .unwrap()
+                .chars()
+                .count(),
+            20
+        );
     }
 
     #[test]
     fn names_refuse_emoji_markup_and_quotes() {
-        for bad in ["张三😀", "<script>alert(1)</script>", "李'四", "王\"五", "赵;六", "a\u{0}b"] {
+        for bad in [
+            "张三😀",
+            "<script>alert(1)</script>",
+            "李'四",
+            "王\"五",
+            "赵;六",
+            "a\u{0}b",
+        ] {
             let err = name(bad, 20).unwrap_err();
             assert!(!err.zh.is_empty(), "{bad} should be refused");
         }

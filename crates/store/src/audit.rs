@@ -45,7 +45,11 @@ pub struct Actor {
 impl Actor {
     /// The command line, run by whoever holds the server's files.
     pub fn system(what: &str) -> Actor {
-        Actor { user_id: None, name: format!("system:{what}"), ip: "local".into() }
+        Actor {
+            user_id: None,
+            name: format!("system:{what}"),
+            ip: "local".into(),
+        }
     }
 }
 
@@ -63,7 +67,12 @@ pub struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
-    pub fn new(actor: &'a Actor, action: &'a str, target_kind: &'a str, target_id: impl ToString) -> Self {
+    pub fn new(
+        actor: &'a Actor,
+        action: &'a str,
+        target_kind: &'a str,
+        target_id: impl ToString,
+    ) -> Self {
         Event {
             actor,
             action,
@@ -196,12 +205,22 @@ pub fn append_at(conn: &mut DbConn, keys: &Keys, ev: &Event, at: i64) -> StoreRe
     ensure_head(conn, keys)?;
     // Taking the next number with an UPDATE locks the head row on PostgreSQL (SQLite's write
     // transaction is already exclusive), so concurrent server processes never fork the chain.
-    let (seq, prev_hash, base_seq, base_hash): (i64, String, i64, String) = diesel::update(audit_head::table)
-        .filter(audit_head::id.eq(1))
-        .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
-        .returning((audit_head::last_seq, audit_head::last_hash, audit_head::base_seq, audit_head::base_hash))
-        .get_result(conn)?;
-    let detail = if ev.detail.is_null() { String::from("{}") } else { ev.detail.to_string() };
+    let (seq, prev_hash, base_seq, base_hash): (i64, String, i64, String) =
+        diesel::update(audit_head::table)
+            .filter(audit_head::id.eq(1))
+            .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
+            .returning((
+                audit_head::last_seq,
+                audit_head::last_hash,
+                audit_head::base_seq,
+                audit_head::base_hash,
+            ))
+            .get_result(conn)?;
+    let detail = if ev.detail.is_null() {
+        String::from("{}")
+    } else {
+        ev.detail.to_string()
+    };
     let outcome = ev.outcome.id();
     let hash = chain_hash(&HashInput {
         seq,
@@ -273,8 +292,12 @@ impl std::fmt::Display for Finding {
                 let what = match problem {
                     Problem::Changed => "was changed or moved",
                     Problem::Deleted => "was deleted",
-                    Problem::NotLinked => "does not follow the entry before it (deleted or reordered)",
-                    Problem::Head => "is not where the chain head says the log ends (entries deleted or head altered)",
+                    Problem::NotLinked => {
+                        "does not follow the entry before it (deleted or reordered)"
+                    }
+                    Problem::Head => {
+                        "is not where the chain head says the log ends (entries deleted or head altered)"
+                    }
                 };
                 write!(f, "audit entry {seq} {what}")
             }
@@ -285,18 +308,34 @@ impl std::fmt::Display for Finding {
 /// Walks the whole chain from its base, in batches, checking each entry's hash, MAC and link.
 pub fn verify(conn: &mut DbConn, keys: &Keys) -> StoreResult<Finding> {
     let head: Option<(i64, String, i64, String, String)> = audit_head::table
-        .select((audit_head::last_seq, audit_head::last_hash, audit_head::base_seq, audit_head::base_hash, audit_head::mac))
+        .select((
+            audit_head::last_seq,
+            audit_head::last_hash,
+            audit_head::base_seq,
+            audit_head::base_hash,
+            audit_head::mac,
+        ))
         .first(conn)
         .optional()?;
     let Some((last_seq, last_hash, base_seq, base_hash, mac)) = head else {
-        let any = audit_log::table.select(audit_log::seq).order(audit_log::seq).first::<i64>(conn).optional()?;
+        let any = audit_log::table
+            .select(audit_log::seq)
+            .order(audit_log::seq)
+            .first::<i64>(conn)
+            .optional()?;
         return Ok(match any {
-            Some(seq) => Finding::Broken { seq, problem: Problem::Head },
+            Some(seq) => Finding::Broken {
+                seq,
+                problem: Problem::Head,
+            },
             None => Finding::Intact { entries: 0 },
         });
     };
     if head_mac(keys, last_seq, &last_hash, base_seq, &base_hash) != mac {
-        return Ok(Finding::Broken { seq: last_seq, problem: Problem::Head });
+        return Ok(Finding::Broken {
+            seq: last_seq,
+            problem: Problem::Head,
+        });
     }
     let mut expected_seq = base_seq + 1;
     let mut prev = base_hash;
@@ -313,13 +352,22 @@ pub fn verify(conn: &mut DbConn, keys: &Keys) -> StoreResult<Finding> {
         }
         for e in batch {
             if e.seq != expected_seq {
-                return Ok(Finding::Broken { seq: expected_seq, problem: Problem::Deleted });
+                return Ok(Finding::Broken {
+                    seq: expected_seq,
+                    problem: Problem::Deleted,
+                });
             }
             if e.computed_hash() != e.hash || keys.audit_mac(e.hash.as_bytes()) != e.mac {
-                return Ok(Finding::Broken { seq: e.seq, problem: Problem::Changed });
+                return Ok(Finding::Broken {
+                    seq: e.seq,
+                    problem: Problem::Changed,
+                });
             }
             if e.prev_hash != prev {
-                return Ok(Finding::Broken { seq: e.seq, problem: Problem::NotLinked });
+                return Ok(Finding::Broken {
+                    seq: e.seq,
+                    problem: Problem::NotLinked,
+                });
             }
             prev = e.hash;
             expected_seq += 1;
@@ -329,7 +377,10 @@ pub fn verify(conn: &mut DbConn, keys: &Keys) -> StoreResult<Finding> {
     // Entries before the base must be gone, entries after the head must not exist, and the last
     // entry must be the one the head names.
     if expected_seq - 1 != last_seq || prev != last_hash {
-        return Ok(Finding::Broken { seq: expected_seq.min(last_seq), problem: Problem::Head });
+        return Ok(Finding::Broken {
+            seq: expected_seq.min(last_seq),
+            problem: Problem::Head,
+        });
     }
     Ok(Finding::Intact { entries: count })
 }
@@ -338,23 +389,39 @@ pub fn verify(conn: &mut DbConn, keys: &Keys) -> StoreResult<Finding> {
 /// them, so the rest still verifies. Returns how many were removed.
 pub fn purge(conn: &mut DbConn, keys: &Keys, older_than_secs: i64, now: i64) -> StoreResult<i64> {
     if older_than_secs < MIN_RETENTION_SECS {
-        return Err(StoreError::Other("audit entries younger than 180 days cannot be purged".into()));
+        return Err(StoreError::Other(
+            "audit entries younger than 180 days cannot be purged".into(),
+        ));
     }
     let cutoff = now - older_than_secs;
     // The chain is cut at the first entry that must stay, so seq order (not time order) decides.
-    let keep_from: Option<i64> =
-        audit_log::table.filter(audit_log::at.ge(cutoff)).select(diesel::dsl::min(audit_log::seq)).first(conn)?;
-    let (last_seq, last_hash): (i64, String) =
-        audit_head::table.select((audit_head::last_seq, audit_head::last_hash)).first(conn).found()?;
+    let keep_from: Option<i64> = audit_log::table
+        .filter(audit_log::at.ge(cutoff))
+        .select(diesel::dsl::min(audit_log::seq))
+        .first(conn)?;
+    let (last_seq, last_hash): (i64, String) = audit_head::table
+        .select((audit_head::last_seq, audit_head::last_hash))
+        .first(conn)
+        .found()?;
     let new_base = keep_from.map(|s| s - 1).unwrap_or(last_seq);
-    let base_hash: Option<String> =
-        audit_log::table.filter(audit_log::seq.eq(new_base)).select(audit_log::hash).first(conn).optional()?;
-    let Some(base_hash) = base_hash else { return Ok(0) };
-    let removed = diesel::delete(audit_log::table.filter(audit_log::seq.le(new_base))).execute(conn)? as i64;
+    let base_hash: Option<String> = audit_log::table
+        .filter(audit_log::seq.eq(new_base))
+        .select(audit_log::hash)
+        .first(conn)
+        .optional()?;
+    let Some(base_hash) = base_hash else {
+        return Ok(0);
+    };
+    let removed =
+        diesel::delete(audit_log::table.filter(audit_log::seq.le(new_base))).execute(conn)? as i64;
     let mac = head_mac(keys, last_seq, &last_hash, new_base, &base_hash);
     diesel::update(audit_head::table)
         .filter(audit_head::id.eq(1))
-        .set((audit_head::base_seq.eq(new_base), audit_head::base_hash.eq(base_hash), audit_head::mac.eq(mac)))
+        .set((
+            audit_head::base_seq.eq(new_base),
+            audit_head::base_hash.eq(base_hash),
+            audit_head::mac.eq(mac),
+        ))
         .execute(conn)?;
     Ok(removed)
 }
@@ -373,7 +440,12 @@ pub struct Filter {
 }
 
 /// Entries in scope, newest first.
-pub fn list(conn: &mut DbConn, scope: &Scope, f: &Filter, page: Page) -> StoreResult<Listing<Entry>> {
+pub fn list(
+    conn: &mut DbConn,
+    scope: &Scope,
+    f: &Filter,
+    page: Page,
+) -> StoreResult<Listing<Entry>> {
     let build = || {
         let mut q = audit_log::table.into_boxed();
         let in_scope = crate::scope_filter!(audit_log::org_code.assume_not_null(), scope);

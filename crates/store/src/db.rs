@@ -40,16 +40,23 @@ pub enum DbUrl {
 impl DbUrl {
     pub fn parse(url: &str) -> Result<DbUrl, StoreError> {
         let url = url.trim();
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             if path.is_empty() {
-                return Err(StoreError::Config("the SQLite URL names no file (sqlite://PATH)".into()));
+                return Err(StoreError::Config(
+                    "the SQLite URL names no file (sqlite://PATH)".into(),
+                ));
             }
             return Ok(DbUrl::Sqlite(PathBuf::from(path)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(DbUrl::Postgres(url.to_string()));
         }
-        Err(StoreError::Config("the database URL must start with sqlite:// or postgres://".into()))
+        Err(StoreError::Config(
+            "the database URL must start with sqlite:// or postgres://".into(),
+        ))
     }
 
     pub fn backend(&self) -> Backend {
@@ -74,8 +81,11 @@ impl r2d2::ManageConnection for Manager {
     fn connect(&self) -> Result<DbConn, StoreError> {
         match &self.url {
             DbUrl::Sqlite(path) => {
-                let path = path.to_str().ok_or_else(|| StoreError::Config("the SQLite path is not UTF-8".into()))?;
-                let mut c = SqliteConnection::establish(path).map_err(|e| StoreError::Connect(e.to_string()))?;
+                let path = path
+                    .to_str()
+                    .ok_or_else(|| StoreError::Config("the SQLite path is not UTF-8".into()))?;
+                let mut c = SqliteConnection::establish(path)
+                    .map_err(|e| StoreError::Connect(e.to_string()))?;
                 // busy_timeout first: switching to WAL itself may wait for another process.
                 c.batch_execute(
                     "PRAGMA busy_timeout = 10000;
@@ -91,7 +101,8 @@ impl r2d2::ManageConnection for Manager {
                 Ok(DbConn::Sqlite(c))
             }
             DbUrl::Postgres(url) => {
-                let mut c = PgConnection::establish(url).map_err(|e| StoreError::Connect(e.to_string()))?;
+                let mut c =
+                    PgConnection::establish(url).map_err(|e| StoreError::Connect(e.to_string()))?;
                 c.batch_execute("SET TIME ZONE 'UTC'")?;
                 Ok(DbConn::Pg(c))
             }
@@ -146,7 +157,10 @@ impl Db {
                 .min_idle(Some(if read_only { 1 } else { 1 }))
                 .connection_timeout(Duration::from_secs(30))
                 .test_on_check_out(false)
-                .build(Manager { url: url.clone(), read_only })
+                .build(Manager {
+                    url: url.clone(),
+                    read_only,
+                })
                 .map_err(|e| StoreError::Connect(e.to_string()))
         };
         match url {
@@ -154,11 +168,19 @@ impl Db {
                 // The writer first: it switches the file to WAL before readers open it.
                 let writer = build(false, 1)?;
                 let readers = build(true, sizes.readers.max(1))?;
-                Ok(Db { url: url.clone(), writer, readers })
+                Ok(Db {
+                    url: url.clone(),
+                    writer,
+                    readers,
+                })
             }
             DbUrl::Postgres(_) => {
                 let pool = build(false, sizes.readers.max(2))?;
-                Ok(Db { url: url.clone(), writer: pool.clone(), readers: pool })
+                Ok(Db {
+                    url: url.clone(),
+                    writer: pool.clone(),
+                    readers: pool,
+                })
             }
         }
     }
@@ -194,7 +216,9 @@ impl Db {
         let mut conn = self.writer.get()?;
         let conn = &mut *conn;
         match conn {
-            DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+            DbConn::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+            }
             DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
         }
         match f(conn) {
@@ -203,7 +227,9 @@ impl Db {
                 Ok(v)
             }
             Err(e) => {
-                if let Err(rb) = <DbConn as Connection>::TransactionManager::rollback_transaction(conn) {
+                if let Err(rb) =
+                    <DbConn as Connection>::TransactionManager::rollback_transaction(conn)
+                {
                     tracing::error!(error = %rb, "rollback failed");
                 }
                 Err(e)
@@ -213,7 +239,10 @@ impl Db {
 
     /// Whether the database answers (for `/readyz`).
     pub fn ping(&self) -> bool {
-        self.readers.get().map(|mut c| c.batch_execute("SELECT 1").is_ok()).unwrap_or(false)
+        self.readers
+            .get()
+            .map(|mut c| c.batch_execute("SELECT 1").is_ok())
+            .unwrap_or(false)
     }
 
     /// Connections in use and idle, for `/metrics`.

@@ -32,7 +32,8 @@ impl Keys {
         let hk = Hkdf::<Sha256>::new(Some(b"shegong"), master);
         let derive = |info: &[u8]| {
             let mut out = Zeroizing::new([0u8; 32]);
-            hk.expand(info, out.as_mut()).expect("32 bytes is a valid HKDF length");
+            hk.expand(info, out.as_mut())
+                .expect("32 bytes is a valid HKDF length");
             out
         };
         let enc = derive(b"field-encryption");
@@ -46,20 +47,33 @@ impl Keys {
     /// Reads the key file, or creates it (mode 0600) with a fresh random key when it is absent.
     pub fn load_or_create(path: &Path) -> StoreResult<Keys> {
         match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(&text)
-                .ok_or_else(|| StoreError::Config(format!("the key file {} is not a shegong key", path.display()))),
+            Ok(text) => Self::parse(&text).ok_or_else(|| {
+                StoreError::Config(format!(
+                    "the key file {} is not a shegong key",
+                    path.display()
+                ))
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let master: Zeroizing<[u8; 32]> = Zeroizing::new(rand::random());
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Config(format!("cannot create {}: {e}", dir.display()))
+                    })?;
                 }
-                write_private(path, &format!("{FILE_PREFIX}{}\n", hex::encode(master.as_ref())))
-                    .map_err(|e| StoreError::Config(format!("cannot write the key file {}: {e}", path.display())))?;
+                write_private(
+                    path,
+                    &format!("{FILE_PREFIX}{}\n", hex::encode(master.as_ref())),
+                )
+                .map_err(|e| {
+                    StoreError::Config(format!("cannot write the key file {}: {e}", path.display()))
+                })?;
                 tracing::info!(path = %path.display(), "created a new data key; back it up apart from the database");
                 Ok(Keys::from_master(&master))
             }
-            Err(e) => Err(StoreError::Config(format!("cannot read the key file {}: {e}", path.display()))),
+            Err(e) => Err(StoreError::Config(format!(
+                "cannot read the key file {}: {e}",
+                path.display()
+            ))),
         }
     }
 
@@ -74,7 +88,11 @@ impl Keys {
     pub fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
         let nonce = Nonce::<XChaCha20Poly1305>::generate();
         let mut out = nonce.to_vec();
-        out.extend(self.cipher.encrypt(&nonce, plaintext).expect("encryption of an in-memory buffer"));
+        out.extend(
+            self.cipher
+                .encrypt(&nonce, plaintext)
+                .expect("encryption of an in-memory buffer"),
+        );
         out
     }
 
@@ -83,7 +101,8 @@ impl Keys {
             return Err(StoreError::Other("encrypted field too short".into()));
         }
         let (nonce, ct) = blob.split_at(NONCE_LEN);
-        let nonce = Nonce::<XChaCha20Poly1305>::try_from(nonce).map_err(|_| StoreError::Other("bad nonce".into()))?;
+        let nonce = Nonce::<XChaCha20Poly1305>::try_from(nonce)
+            .map_err(|_| StoreError::Other("bad nonce".into()))?;
         self.cipher
             .decrypt(&nonce, ct)
             .map_err(|_| StoreError::Other("an encrypted field does not open with this key".into()))
@@ -110,7 +129,11 @@ impl Keys {
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(content.as_bytes())?;
     f.sync_all()
 }
@@ -157,7 +180,10 @@ mod tests {
         let k = Keys::from_master(&[7; 32]);
         assert_eq!(k.blind_index("id", "x"), k.blind_index("id", "x"));
         assert_ne!(k.blind_index("id", "x"), k.blind_index("phone", "x"));
-        assert_ne!(k.blind_index("id", "x"), Keys::from_master(&[8; 32]).blind_index("id", "x"));
+        assert_ne!(
+            k.blind_index("id", "x"),
+            Keys::from_master(&[8; 32]).blind_index("id", "x")
+        );
     }
 
     #[test]
@@ -170,7 +196,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         std::fs::write(&path, "garbage").unwrap();
         assert!(Keys::load_or_create(&path).is_err());

@@ -39,7 +39,9 @@ pub struct OrgNode {
 /// The scope of a role held at `org_code`: the subtree of a division node; for an operator, the
 /// operator itself and the stations it runs.
 pub fn scope_of(conn: &mut DbConn, role: Role, org_code: &str) -> StoreResult<Scope> {
-    let Ok(code) = OrgCode::parse(org_code) else { return Ok(Scope::empty()) };
+    let Ok(code) = OrgCode::parse(org_code) else {
+        return Ok(Scope::empty());
+    };
     if role == Role::Volunteer {
         // Volunteers reach their own record through self-service routes only.
         return Ok(Scope::empty());
@@ -51,7 +53,10 @@ pub fn scope_of(conn: &mut DbConn, role: Role, org_code: &str) -> StoreResult<Sc
         .filter(operator_stations::operator_code.eq(org_code))
         .select(operator_stations::station_code)
         .load(conn)?;
-    let mut roots: Vec<OrgCode> = stations.iter().filter_map(|s| OrgCode::parse(s).ok()).collect();
+    let mut roots: Vec<OrgCode> = stations
+        .iter()
+        .filter_map(|s| OrgCode::parse(s).ok())
+        .collect();
     roots.push(code);
     Ok(Scope::new(roots))
 }
@@ -60,20 +65,34 @@ pub fn get(conn: &mut DbConn, scope: &Scope, code: &str) -> StoreResult<OrgUnit>
     if !scope.contains(code) {
         return Err(StoreError::NotFound);
     }
-    org_units::table.find(code).select(OrgUnit::as_select()).first(conn).found()
+    org_units::table
+        .find(code)
+        .select(OrgUnit::as_select())
+        .first(conn)
+        .found()
 }
 
 /// Looks a node up without a scope: for the command line and for checks that a code exists.
 pub fn get_unscoped(conn: &mut DbConn, code: &str) -> StoreResult<Option<OrgUnit>> {
-    Ok(org_units::table.find(code).select(OrgUnit::as_select()).first(conn).optional()?)
+    Ok(org_units::table
+        .find(code)
+        .select(OrgUnit::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// The ancestors of a node that the scope reaches, from the top down (for breadcrumbs).
 pub fn path(conn: &mut DbConn, scope: &Scope, code: &OrgCode) -> StoreResult<Vec<OrgUnit>> {
-    let codes: Vec<String> =
-        code.ancestors().into_iter().map(String::from).filter(|c| scope.contains(c)).collect();
-    let mut units: Vec<OrgUnit> =
-        org_units::table.filter(org_units::code.eq_any(codes)).select(OrgUnit::as_select()).load(conn)?;
+    let codes: Vec<String> = code
+        .ancestors()
+        .into_iter()
+        .map(String::from)
+        .filter(|c| scope.contains(c))
+        .collect();
+    let mut units: Vec<OrgUnit> = org_units::table
+        .filter(org_units::code.eq_any(codes))
+        .select(OrgUnit::as_select())
+        .load(conn)?;
     units.sort_by_key(|u| u.code.len());
     Ok(units)
 }
@@ -89,16 +108,28 @@ pub struct Query {
 
 /// Nodes in scope matching the query, ordered by code. With neither `q` nor `parent`, the top
 /// nodes of the scope are listed.
-pub fn list(conn: &mut DbConn, scope: &Scope, query: &Query, page: Page) -> StoreResult<Listing<OrgNode>> {
+pub fn list(
+    conn: &mut DbConn,
+    scope: &Scope,
+    query: &Query,
+    page: Page,
+) -> StoreResult<Listing<OrgNode>> {
     let q = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let roots: Vec<String> = scope.roots().iter().map(|r| r.to_string()).collect();
     let top_only = q.is_none() && query.parent.is_none() && query.level.is_none();
     let build = || {
-        let mut b = org_units::table.into_boxed().filter(crate::scope_filter!(org_units::code, scope));
+        let mut b = org_units::table
+            .into_boxed()
+            .filter(crate::scope_filter!(org_units::code, scope));
         if let Some(q) = q {
             let by_code = q.bytes().all(|c| c.is_ascii_alphanumeric());
             b = if by_code {
-                b.filter(org_units::name.like(like_contains(q)).escape('\\').or(org_units::code.like(format!("{q}%"))))
+                b.filter(
+                    org_units::name
+                        .like(like_contains(q))
+                        .escape('\\')
+                        .or(org_units::code.like(format!("{q}%"))),
+                )
             } else {
                 b.filter(org_units::name.like(like_contains(q)).escape('\\'))
             };
@@ -125,7 +156,10 @@ pub fn list(conn: &mut DbConn, scope: &Scope, query: &Query, page: Page) -> Stor
     let counts: HashMap<String, i64> = org_units::table
         .filter(org_units::parent_code.eq_any(&codes))
         .group_by(org_units::parent_code)
-        .select((org_units::parent_code.assume_not_null(), diesel::dsl::count_star()))
+        .select((
+            org_units::parent_code.assume_not_null(),
+            diesel::dsl::count_star(),
+        ))
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect();
@@ -146,8 +180,10 @@ pub fn count_by_level(conn: &mut DbConn, scope: &Scope) -> StoreResult<Vec<(OrgL
         .group_by(org_units::level)
         .select((org_units::level, diesel::dsl::count_star()))
         .load(conn)?;
-    let mut out: Vec<(OrgLevel, i64)> =
-        rows.into_iter().filter_map(|(l, n)| OrgLevel::from_id(&l).map(|l| (l, n))).collect();
+    let mut out: Vec<(OrgLevel, i64)> = rows
+        .into_iter()
+        .filter_map(|(l, n)| OrgLevel::from_id(&l).map(|l| (l, n)))
+        .collect();
     out.sort();
     Ok(out)
 }
@@ -175,7 +211,11 @@ pub fn stations_of(conn: &mut DbConn, operator_code: &str) -> StoreResult<Vec<Or
 /// Creates or renames an operator organisation (承接方). Operators sit beside the division tree.
 pub fn upsert_operator(conn: &mut DbConn, code: &OrgCode, name: &str) -> StoreResult<bool> {
     if !code.is_operator() {
-        return Err(Invalid::one("code", Msg::new("承接方编码应以 OP 开头", "an operator code starts with OP")).into());
+        return Err(Invalid::one(
+            "code",
+            Msg::new("承接方编码应以 OP 开头", "an operator code starts with OP"),
+        )
+        .into());
     }
     let name = shegong_domain::text::name(name, 60).map_err(|m| Invalid::one("name", m))?;
     let now = shegong_domain::clock::now();
@@ -211,7 +251,10 @@ pub fn link_station(conn: &mut DbConn, operator_code: &str, station_code: &str) 
     if op.level() != OrgLevel::Operator || st.level() != OrgLevel::Township {
         return Err(Invalid::one(
             "station_code",
-            Msg::new("只能把乡镇(街道)社工站关联到承接方", "only a township station can be linked to an operator"),
+            Msg::new(
+                "只能把乡镇(街道)社工站关联到承接方",
+                "only a township station can be linked to an operator",
+            ),
         )
         .into());
     }
@@ -266,25 +309,43 @@ pub fn read_division_dir(dir: &Path) -> Result<Vec<DivisionRow>, String> {
             .trim(csv::Trim::All)
             .from_path(&path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        let headers = rdr.headers().map_err(|e| format!("{}: {e}", path.display()))?.clone();
-        let col = |name: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}') == name);
+        let headers = rdr
+            .headers()
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .clone();
+        let col = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h.trim_start_matches('\u{feff}') == name)
+        };
         let (Some(ci), Some(ni)) = (col("code"), col("name")) else {
-            return Err(format!("{}: needs the columns code and name", path.display()));
+            return Err(format!(
+                "{}: needs the columns code and name",
+                path.display()
+            ));
         };
         for (i, rec) in rdr.records().enumerate() {
             let line = i + 2;
             let rec = rec.map_err(|e| format!("{}:{line}: {e}", path.display()))?;
             let raw_code = rec.get(ci).unwrap_or_default();
-            let code = OrgCode::parse(raw_code).map_err(|m| format!("{}:{line}: {raw_code}: {}", path.display(), m.en))?;
+            let code = OrgCode::parse(raw_code)
+                .map_err(|m| format!("{}:{line}: {raw_code}: {}", path.display(), m.en))?;
             if code.level() != level {
-                return Err(format!("{}:{line}: {raw_code} is not a {} code", path.display(), level.id()));
+                return Err(format!(
+                    "{}:{line}: {raw_code} is not a {} code",
+                    path.display(),
+                    level.id()
+                ));
             }
             let name = shegong_domain::text::required_line(rec.get(ni).unwrap_or_default(), 100)
                 .map_err(|m| format!("{}:{line}: name {}", path.display(), m.en))?;
             if let Some(p) = code.parent()
                 && !seen.contains(p.as_str())
             {
-                return Err(format!("{}:{line}: the parent {p} of {code} is not in the files", path.display()));
+                return Err(format!(
+                    "{}:{line}: the parent {p} of {code} is not in the files",
+                    path.display()
+                ));
             }
             if !seen.insert(code.to_string()) {
                 return Err(format!("{}:{line}: {code} appears twice", path.display()));

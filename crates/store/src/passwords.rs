@@ -23,7 +23,10 @@ impl Hashing {
     }
 
     fn with(params: Params) -> Hashing {
-        let mut h = Hashing { params, dummy: String::new() };
+        let mut h = Hashing {
+            params,
+            dummy: String::new(),
+        };
         h.dummy = h.hash("no such account: timing equaliser");
         h
     }
@@ -37,7 +40,9 @@ impl Hashing {
 
     /// Checks a password against a stored PHC string (whose own parameters are used).
     pub fn verify(&self, password: &str, phc: &str) -> bool {
-        Argon2::default().verify_password(password.as_bytes(), phc).is_ok()
+        Argon2::default()
+            .verify_password(password.as_bytes(), phc)
+            .is_ok()
     }
 
     /// Spends the same time as [`verify`](Self::verify) and fails.

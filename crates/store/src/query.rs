@@ -57,11 +57,12 @@ macro_rules! scope_filter {
         use diesel::prelude::*;
         let scope: &shegong_domain::scope::Scope = $scope;
         let mut ranges = scope.code_ranges().into_iter();
-        let mut cond: Box<dyn BoxableExpression<_, $crate::db::MultiBackend, SqlType = diesel::sql_types::Bool>> =
-            match ranges.next() {
-                Some((lo, hi)) => Box::new($col.ge(lo).and($col.lt(hi))),
-                None => Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0")),
-            };
+        let mut cond: Box<
+            dyn BoxableExpression<_, $crate::db::MultiBackend, SqlType = diesel::sql_types::Bool>,
+        > = match ranges.next() {
+            Some((lo, hi)) => Box::new($col.ge(lo).and($col.lt(hi))),
+            None => Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0")),
+        };
         for (lo, hi) in ranges {
             cond = Box::new(cond.or($col.ge(lo).and($col.lt(hi))));
         }
@@ -87,9 +88,21 @@ mod tests {
 
     #[test]
     fn paging_is_clamped() {
-        assert_eq!(Page::new(Some(0), Some(1000)), Page { page: 1, per_page: 200 });
+        assert_eq!(
+            Page::new(Some(0), Some(1000)),
+            Page {
+                page: 1,
+                per_page: 200
+            }
+        );
         assert_eq!(Page::new(Some(3), Some(20)).offset(), 40);
-        assert_eq!(Page::new(Some(-5), Some(-1)), Page { page: 1, per_page: 1 });
+        assert_eq!(
+            Page::new(Some(-5), Some(-1)),
+            Page {
+                page: 1,
+                per_page: 1
+            }
+        );
         assert!(Page::new(Some(i64::MAX), Some(200)).offset() > 0);
     }
 

@@ -102,4 +102,12 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(users -> org_units (org_code));
 
-diesel::allow_tables_to_appear_in_same_query!(org_units, operator_stations, users, sessions, api_tokens, audit_log, audit_head);
+diesel::allow_tables_to_appear_in_same_query!(
+    org_units,
+    operator_stations,
+    users,
+    sessions,
+    api_tokens,
+    audit_log,
+    audit_head
+);

@@ -37,7 +37,10 @@ pub struct Lifetimes {
 
 impl Default for Lifetimes {
     fn default() -> Self {
-        Lifetimes { idle_secs: 30 * 60, absolute_secs: 12 * 3600 }
+        Lifetimes {
+            idle_secs: 30 * 60,
+            absolute_secs: 12 * 3600,
+        }
     }
 }
 
@@ -80,7 +83,12 @@ pub enum Lookup {
 }
 
 /// The live session and its user for a cookie value, or why not. Does not write.
-pub fn load(conn: &mut DbConn, token: &str, now: i64, life: Lifetimes) -> StoreResult<Result<(Session, User), Lookup>> {
+pub fn load(
+    conn: &mut DbConn,
+    token: &str,
+    now: i64,
+    life: Lifetimes,
+) -> StoreResult<Result<(Session, User), Lookup>> {
     let row: Option<(Session, User)> = sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(sha256_hex(token.as_bytes())))
@@ -89,7 +97,9 @@ pub fn load(conn: &mut DbConn, token: &str, now: i64, life: Lifetimes) -> StoreR
         .optional()?;
     Ok(match row {
         None => Err(Lookup::Missing),
-        Some((s, _)) if now - s.last_seen_at > life.idle_secs || now - s.created_at > life.absolute_secs => {
+        Some((s, _))
+            if now - s.last_seen_at > life.idle_secs || now - s.created_at > life.absolute_secs =>
+        {
             Err(Lookup::Expired)
         }
         Some((_, u)) if !u.active => Err(Lookup::Missing),
@@ -103,12 +113,16 @@ pub fn needs_touch(s: &Session, now: i64) -> bool {
 }
 
 pub fn touch(conn: &mut DbConn, id: &str, now: i64) -> StoreResult<()> {
-    diesel::update(sessions::table.find(id)).set(sessions::last_seen_at.eq(now)).execute(conn)?;
+    diesel::update(sessions::table.find(id))
+        .set(sessions::last_seen_at.eq(now))
+        .execute(conn)?;
     Ok(())
 }
 
 pub fn set_stage(conn: &mut DbConn, id: &str, stage: LoginStage) -> StoreResult<()> {
-    diesel::update(sessions::table.find(id)).set(sessions::stage.eq(stage.id())).execute(conn)?;
+    diesel::update(sessions::table.find(id))
+        .set(sessions::stage.eq(stage.id()))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -122,7 +136,11 @@ pub fn delete_by_token(conn: &mut DbConn, token: &str) -> StoreResult<()> {
 }
 
 /// Ends every session of a user but one (after a password change, a lock or a deactivation).
-pub fn delete_for_user(conn: &mut DbConn, user_id: i64, except: Option<&str>) -> StoreResult<usize> {
+pub fn delete_for_user(
+    conn: &mut DbConn,
+    user_id: i64,
+    except: Option<&str>,
+) -> StoreResult<usize> {
     let q = sessions::table.filter(sessions::user_id.eq(user_id));
     Ok(match except {
         Some(keep) => diesel::delete(q.filter(sessions::id.ne(keep))).execute(conn)?,
@@ -134,7 +152,9 @@ pub fn delete_for_user(conn: &mut DbConn, user_id: i64, except: Option<&str>) ->
 pub fn purge_expired(conn: &mut DbConn, now: i64, life: Lifetimes) -> StoreResult<usize> {
     Ok(diesel::delete(
         sessions::table.filter(
-            sessions::last_seen_at.lt(now - life.idle_secs).or(sessions::created_at.lt(now - life.absolute_secs)),
+            sessions::last_seen_at
+                .lt(now - life.idle_secs)
+                .or(sessions::created_at.lt(now - life.absolute_secs)),
         ),
     )
     .execute(conn)?)

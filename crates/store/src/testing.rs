@@ -27,9 +27,15 @@ impl TestDb {
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let db = Db::open(&DbUrl::parse(&url).expect("url"), PoolSizes { readers: 2 }).expect("open sqlite");
+        let db = Db::open(&DbUrl::parse(&url).expect("url"), PoolSizes { readers: 2 })
+            .expect("open sqlite");
         db.migrate().expect("migrate sqlite");
-        TestDb { db, keys: Arc::new(test_keys()), url, cleanup: Cleanup::Sqlite(dir) }
+        TestDb {
+            db,
+            keys: Arc::new(test_keys()),
+            url,
+            cleanup: Cleanup::Sqlite(dir),
+        }
     }
 
     /// `None` when no PostgreSQL URL is configured.
@@ -37,12 +43,21 @@ impl TestDb {
         let admin_url = std::env::var(PG_URL_VAR).ok().filter(|u| !u.is_empty())?;
         let template = template(&admin_url);
         static N: AtomicU32 = AtomicU32::new(0);
-        let name = format!("shegong_t_{}_{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
-        let mut admin = PgConnection::establish(&admin_url).expect("connect to SHEGONG_TEST_PG_URL");
+        let name = format!(
+            "shegong_t_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut admin =
+            PgConnection::establish(&admin_url).expect("connect to SHEGONG_TEST_PG_URL");
         // CREATE DATABASE fails if another session is copying the same template at that instant.
         let mut tries = 0;
         loop {
-            match sql_query(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")).execute(&mut admin) {
+            match sql_query(format!(
+                "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+            ))
+            .execute(&mut admin)
+            {
                 Ok(_) => break,
                 Err(e) if tries < 50 => {
                     tries += 1;
@@ -53,14 +68,22 @@ impl TestDb {
             }
         }
         let url = with_database(&admin_url, &name);
-        let db = Db::open(&DbUrl::parse(&url).expect("url"), PoolSizes { readers: 3 }).expect("open postgres");
-        Some(TestDb { db, keys: Arc::new(test_keys()), url, cleanup: Cleanup::Postgres { admin_url, name } })
+        let db = Db::open(&DbUrl::parse(&url).expect("url"), PoolSizes { readers: 3 })
+            .expect("open postgres");
+        Some(TestDb {
+            db,
+            keys: Arc::new(test_keys()),
+            url,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        })
     }
 
     /// Runs raw SQL on the database, bypassing the application (for tests that tamper or age data).
     pub fn exec(&self, sql: &str) {
         use diesel::connection::SimpleConnection;
-        self.db.with_writer(|c| Ok(c.batch_execute(sql)?)).expect("test SQL");
+        self.db
+            .with_writer(|c| Ok(c.batch_execute(sql)?))
+            .expect("test SQL");
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -76,7 +99,8 @@ impl Drop for TestDb {
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup
             && let Ok(mut admin) = PgConnection::establish(admin_url)
         {
-            let _ = sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut admin);
+            let _ = sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut admin);
         }
     }
 }
@@ -108,27 +132,46 @@ fn template(admin_url: &str) -> String {
     }
     let name = format!("shegong_tpl_{}", env!("SHEGONG_PG_MIGRATIONS_FINGERPRINT"));
     let mut admin = PgConnection::establish(admin_url).expect("connect to SHEGONG_TEST_PG_URL");
-    sql_query("SELECT pg_advisory_lock(827364)").execute(&mut admin).expect("advisory lock");
-    let existing: Vec<Name> = sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'shegong\\_tpl\\_%'")
-        .load(&mut admin)
-        .expect("list templates");
+    sql_query("SELECT pg_advisory_lock(827364)")
+        .execute(&mut admin)
+        .expect("advisory lock");
+    let existing: Vec<Name> =
+        sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'shegong\\_tpl\\_%'")
+            .load(&mut admin)
+            .expect("list templates");
     if !existing.iter().any(|n| n.datname == name) {
         for old in &existing {
-            let _ = sql_query(format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", old.datname)).execute(&mut admin);
+            let _ = sql_query(format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                old.datname
+            ))
+            .execute(&mut admin);
         }
         let building = format!("{name}_building");
-        let _ = sql_query(format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)")).execute(&mut admin);
-        sql_query(format!("CREATE DATABASE \"{building}\"")).execute(&mut admin).expect("create template");
+        let _ = sql_query(format!(
+            "DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"
+        ))
+        .execute(&mut admin);
+        sql_query(format!("CREATE DATABASE \"{building}\""))
+            .execute(&mut admin)
+            .expect("create template");
         {
-            let db = Db::open(&DbUrl::parse(&with_database(admin_url, &building)).expect("url"), PoolSizes { readers: 1 })
-                .expect("open template");
+            let db = Db::open(
+                &DbUrl::parse(&with_database(admin_url, &building)).expect("url"),
+                PoolSizes { readers: 1 },
+            )
+            .expect("open template");
             db.migrate().expect("migrate template");
         }
-        sql_query(format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\""))
-            .execute(&mut admin)
-            .expect("rename template");
+        sql_query(format!(
+            "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
+        ))
+        .execute(&mut admin)
+        .expect("rename template");
     }
-    sql_query("SELECT pg_advisory_unlock(827364)").execute(&mut admin).expect("advisory unlock");
+    sql_query("SELECT pg_advisory_unlock(827364)")
+        .execute(&mut admin)
+        .expect("advisory unlock");
     *done = Some(name.clone());
     name
 }

@@ -24,7 +24,13 @@ pub struct ApiToken {
 }
 
 /// Creates a token; returns its id and the secret, which is never shown again.
-pub fn create(conn: &mut DbConn, user_id: i64, name: &str, expires_at: Option<i64>, now: i64) -> StoreResult<(i64, String)> {
+pub fn create(
+    conn: &mut DbConn,
+    user_id: i64,
+    name: &str,
+    expires_at: Option<i64>,
+    now: i64,
+) -> StoreResult<(i64, String)> {
     let secret = format!("{PREFIX}{}", random_token(32));
     let id = diesel::insert_into(api_tokens::table)
         .values((
@@ -40,7 +46,11 @@ pub fn create(conn: &mut DbConn, user_id: i64, name: &str, expires_at: Option<i6
 }
 
 /// The token's user, if the token is live and the account active.
-pub fn authenticate(conn: &mut DbConn, secret: &str, now: i64) -> StoreResult<Option<(ApiToken, User)>> {
+pub fn authenticate(
+    conn: &mut DbConn,
+    secret: &str,
+    now: i64,
+) -> StoreResult<Option<(ApiToken, User)>> {
     if !secret.starts_with(PREFIX) {
         return Ok(None);
     }
@@ -48,7 +58,11 @@ pub fn authenticate(conn: &mut DbConn, secret: &str, now: i64) -> StoreResult<Op
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(sha256_hex(secret.as_bytes())))
         .filter(api_tokens::revoked_at.is_null())
-        .filter(api_tokens::expires_at.is_null().or(api_tokens::expires_at.gt(now)))
+        .filter(
+            api_tokens::expires_at
+                .is_null()
+                .or(api_tokens::expires_at.gt(now)),
+        )
         .filter(users::active.eq(true))
         .select((ApiToken::as_select(), User::as_select()))
         .first(conn)
@@ -59,7 +73,9 @@ pub fn authenticate(conn: &mut DbConn, secret: &str, now: i64) -> StoreResult<Op
 /// Records use at most once a minute (a write per API call would be wasteful).
 pub fn note_use(conn: &mut DbConn, t: &ApiToken, now: i64) -> StoreResult<()> {
     if t.last_used_at.is_none_or(|u| now - u >= 60) {
-        diesel::update(api_tokens::table.find(t.id)).set(api_tokens::last_used_at.eq(now)).execute(conn)?;
+        diesel::update(api_tokens::table.find(t.id))
+            .set(api_tokens::last_used_at.eq(now))
+            .execute(conn)?;
     }
     Ok(())
 }
@@ -82,5 +98,9 @@ pub fn revoke(conn: &mut DbConn, user_id: i64, id: i64, now: i64) -> StoreResult
     )
     .set(api_tokens::revoked_at.eq(now))
     .execute(conn)?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
 }

@@ -58,32 +58,56 @@ pub struct Credentials {
     pub totp_last_step: Option<i64>,
 }
 
-pub fn credentials_by_username(conn: &mut DbConn, username: &str) -> StoreResult<Option<Credentials>> {
+pub fn credentials_by_username(
+    conn: &mut DbConn,
+    username: &str,
+) -> StoreResult<Option<Credentials>> {
     let row: Option<(User, String, Option<Vec<u8>>, Option<i64>)> = users::table
         .filter(users::username.eq(username))
-        .select((User::as_select(), users::password_hash, users::totp_secret, users::totp_last_step))
+        .select((
+            User::as_select(),
+            users::password_hash,
+            users::totp_secret,
+            users::totp_last_step,
+        ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(user, password_hash, totp_secret, totp_last_step)| Credentials {
-        user,
-        password_hash,
-        totp_secret,
-        totp_last_step,
-    }))
+    Ok(row.map(
+        |(user, password_hash, totp_secret, totp_last_step)| Credentials {
+            user,
+            password_hash,
+            totp_secret,
+            totp_last_step,
+        },
+    ))
 }
 
 pub fn credentials_by_id(conn: &mut DbConn, id: i64) -> StoreResult<Credentials> {
     let (user, password_hash, totp_secret, totp_last_step) = users::table
         .find(id)
-        .select((User::as_select(), users::password_hash, users::totp_secret, users::totp_last_step))
+        .select((
+            User::as_select(),
+            users::password_hash,
+            users::totp_secret,
+            users::totp_last_step,
+        ))
         .first(conn)
         .found()?;
-    Ok(Credentials { user, password_hash, totp_secret, totp_last_step })
+    Ok(Credentials {
+        user,
+        password_hash,
+        totp_secret,
+        totp_last_step,
+    })
 }
 
 /// An account by id without a scope check: for the session's own user only.
 pub fn get_self(conn: &mut DbConn, id: i64) -> StoreResult<User> {
-    users::table.find(id).select(User::as_select()).first(conn).found()
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .found()
 }
 
 /// An account in scope; [`StoreError::NotFound`] otherwise.
@@ -105,12 +129,25 @@ pub struct Filter {
     pub locked_only: bool,
 }
 
-pub fn list(conn: &mut DbConn, scope: &Scope, f: &Filter, page: Page, now: i64) -> StoreResult<Listing<User>> {
+pub fn list(
+    conn: &mut DbConn,
+    scope: &Scope,
+    f: &Filter,
+    page: Page,
+    now: i64,
+) -> StoreResult<Listing<User>> {
     let build = || {
-        let mut b = users::table.into_boxed().filter(crate::scope_filter!(users::org_code, scope));
+        let mut b = users::table
+            .into_boxed()
+            .filter(crate::scope_filter!(users::org_code, scope));
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             let pat = like_contains(q);
-            b = b.filter(users::username.like(pat.clone()).escape('\\').or(users::display_name.like(pat).escape('\\')));
+            b = b.filter(
+                users::username
+                    .like(pat.clone())
+                    .escape('\\')
+                    .or(users::display_name.like(pat).escape('\\')),
+            );
         }
         if let Some(r) = f.role {
             b = b.filter(users::role.eq(r.id()));
@@ -141,7 +178,10 @@ pub fn count_by_role(conn: &mut DbConn, scope: &Scope) -> StoreResult<Vec<(Role,
         .group_by(users::role)
         .select((users::role, diesel::dsl::count_star()))
         .load(conn)?;
-    let mut out: Vec<(Role, i64)> = rows.into_iter().filter_map(|(r, n)| Role::from_id(&r).map(|r| (r, n))).collect();
+    let mut out: Vec<(Role, i64)> = rows
+        .into_iter()
+        .filter_map(|(r, n)| Role::from_id(&r).map(|r| (r, n)))
+        .collect();
     out.sort();
     Ok(out)
 }
@@ -167,9 +207,15 @@ pub struct NewUser<'a> {
 }
 
 pub fn create(conn: &mut DbConn, u: &NewUser, now: i64) -> StoreResult<i64> {
-    let taken: i64 = users::table.filter(users::username.eq(u.username)).count().get_result(conn)?;
+    let taken: i64 = users::table
+        .filter(users::username.eq(u.username))
+        .count()
+        .get_result(conn)?;
     if taken > 0 {
-        return Err(StoreError::Conflict(Msg::new("用户名已被使用", "this username is taken")));
+        return Err(StoreError::Conflict(Msg::new(
+            "用户名已被使用",
+            "this username is taken",
+        )));
     }
     let id = diesel::insert_into(users::table)
         .values((
@@ -216,10 +262,20 @@ pub fn update(
             users::updated_at.eq(now),
         ))
         .execute(conn)?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
-pub fn set_password(conn: &mut DbConn, id: i64, hash: &str, must_change: bool, now: i64) -> StoreResult<()> {
+pub fn set_password(
+    conn: &mut DbConn,
+    id: i64,
+    hash: &str,
+    must_change: bool,
+    now: i64,
+) -> StoreResult<()> {
     diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(hash),
@@ -233,31 +289,54 @@ pub fn set_password(conn: &mut DbConn, id: i64, hash: &str, must_change: bool, n
     Ok(())
 }
 
-pub fn record_login_failure(conn: &mut DbConn, id: i64, failures: i32, locked_until: Option<i64>) -> StoreResult<()> {
+pub fn record_login_failure(
+    conn: &mut DbConn,
+    id: i64,
+    failures: i32,
+    locked_until: Option<i64>,
+) -> StoreResult<()> {
     let target = diesel::update(users::table.find(id));
     match locked_until {
-        Some(t) => target.set((users::failed_logins.eq(failures), users::locked_until.eq(t))).execute(conn)?,
-        None => target.set(users::failed_logins.eq(failures)).execute(conn)?,
+        Some(t) => target
+            .set((users::failed_logins.eq(failures), users::locked_until.eq(t)))
+            .execute(conn)?,
+        None => target
+            .set(users::failed_logins.eq(failures))
+            .execute(conn)?,
     };
     Ok(())
 }
 
 pub fn record_login_success(conn: &mut DbConn, id: i64, now: i64) -> StoreResult<()> {
     diesel::update(users::table.find(id))
-        .set((users::failed_logins.eq(0), users::locked_until.eq(None::<i64>), users::last_login_at.eq(now)))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<i64>),
+            users::last_login_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
 }
 
 pub fn unlock(conn: &mut DbConn, id: i64, now: i64) -> StoreResult<()> {
     diesel::update(users::table.find(id))
-        .set((users::failed_logins.eq(0), users::locked_until.eq(None::<i64>), users::updated_at.eq(now)))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<i64>),
+            users::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
 }
 
 /// Stores an (encrypted) TOTP secret; `enabled` only once the user proved they can read codes.
-pub fn set_totp(conn: &mut DbConn, id: i64, secret: Option<&[u8]>, enabled: bool, now: i64) -> StoreResult<()> {
+pub fn set_totp(
+    conn: &mut DbConn,
+    id: i64,
+    secret: Option<&[u8]>,
+    enabled: bool,
+    now: i64,
+) -> StoreResult<()> {
     diesel::update(users::table.find(id))
         .set((
             users::totp_secret.eq(secret),
@@ -271,12 +350,18 @@ pub fn set_totp(conn: &mut DbConn, id: i64, secret: Option<&[u8]>, enabled: bool
 
 /// Records the time step of an accepted code so the same code cannot be used twice.
 pub fn set_totp_step(conn: &mut DbConn, id: i64, step: i64) -> StoreResult<()> {
-    diesel::update(users::table.find(id)).set(users::totp_last_step.eq(step)).execute(conn)?;
+    diesel::update(users::table.find(id))
+        .set(users::totp_last_step.eq(step))
+        .execute(conn)?;
     Ok(())
 }
 
 pub fn exists_any(conn: &mut DbConn) -> StoreResult<bool> {
-    Ok(users::table.select(users::id).first::<i64>(conn).optional()?.is_some())
+    Ok(users::table
+        .select(users::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
 }
 
 /// An account's fields as typed in a form, the API or the command line.
@@ -303,8 +388,15 @@ pub fn validate_account(conn: &mut DbConn, input: &AccountInput) -> StoreResult<
     use shegong_domain::Invalid;
     use shegong_domain::org::OrgCode;
     let mut inv = Invalid::new();
-    let username = inv.check("username", shegong_domain::account::username(&input.username));
-    let display = if input.display_name.trim().is_empty() { input.username.trim().to_string() } else { input.display_name.clone() };
+    let username = inv.check(
+        "username",
+        shegong_domain::account::username(&input.username),
+    );
+    let display = if input.display_name.trim().is_empty() {
+        input.username.trim().to_string()
+    } else {
+        input.display_name.clone()
+    };
     let display_name = inv.check("display_name", shegong_domain::text::name(&display, 40));
     let role = inv.check(
         "role",
@@ -318,7 +410,11 @@ pub fn validate_account(conn: &mut DbConn, input: &AccountInput) -> StoreResult<
                 "org_code",
                 Msg::owned(
                     format!("{}不能设在{}", role.label().zh, org.level().label().zh),
-                    format!("a {} cannot be held at a {}", role.label().en, org.level().label().en),
+                    format!(
+                        "a {} cannot be held at a {}",
+                        role.label().en,
+                        org.level().label().en
+                    ),
                 ),
             ),
             Some(_) => {}
@@ -326,7 +422,12 @@ pub fn validate_account(conn: &mut DbConn, input: &AccountInput) -> StoreResult<
     }
     match (username, display_name, role, org) {
         (Some(username), Some(display_name), Some(role), Some(org_code)) if inv.is_empty() => {
-            Ok(ValidAccount { username, display_name, role, org_code })
+            Ok(ValidAccount {
+                username,
+                display_name,
+                role,
+                org_code,
+            })
         }
         _ => Err(StoreError::Invalid(inv)),
     }

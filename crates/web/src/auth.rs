@@ -46,7 +46,11 @@ pub struct SessionRef {
 
 impl AuthInfo {
     pub fn actor(&self) -> Actor {
-        Actor { user_id: Some(self.user.id), name: self.user.username.clone(), ip: self.ip.clone() }
+        Actor {
+            user_id: Some(self.user.id),
+            name: self.user.username.clone(),
+            ip: self.ip.clone(),
+        }
     }
 
     /// Applies the access policy: `Ok` or the error to answer (404 out of scope, 403 in scope).
@@ -63,7 +67,10 @@ impl AuthInfo {
     }
 
     pub fn stage(&self) -> LoginStage {
-        self.session.as_ref().map(|s| s.stage).unwrap_or(LoginStage::Done)
+        self.session
+            .as_ref()
+            .map(|s| s.stage)
+            .unwrap_or(LoginStage::Done)
     }
 }
 
@@ -93,7 +100,9 @@ fn client_ip(req: &Request, trust_proxy: bool) -> String {
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer "))?;
+    let token = v
+        .strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("bearer "))?;
     Some(token.trim().to_string())
 }
 
@@ -103,7 +112,11 @@ fn is_unsafe(m: &Method) -> bool {
 
 /// Middleware: finds the session or token, checks CSRF on unsafe requests made with a session
 /// cookie, and puts [`AuthInfo`] into the request for the extractors.
-pub async fn authenticate(State(st): State<AppState>, mut req: Request, next: Next) -> Result<Response, AppError> {
+pub async fn authenticate(
+    State(st): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, AppError> {
     let ip = client_ip(&req, st.cfg.trust_proxy);
     req.extensions_mut().insert(ClientIp(ip.clone()));
     let now = shegong_domain::clock::now();
@@ -111,17 +124,31 @@ pub async fn authenticate(State(st): State<AppState>, mut req: Request, next: Ne
     if let Some(secret) = bearer(req.headers()) {
         let found = st
             .write(move |c| {
-                let Some((tok, user)) = tokens::authenticate(c, &secret, now)? else { return Ok(None) };
+                let Some((tok, user)) = tokens::authenticate(c, &secret, now)? else {
+                    return Ok(None);
+                };
                 tokens::note_use(c, &tok, now)?;
                 let scope = org::scope_of(c, user.role(), &user.org_code)?;
                 Ok(Some((user, scope)))
             })
             .await?;
         let Some((user, scope)) = found else {
-            return Err(AppError::Unauthorized(Msg::new("API 令牌无效、已过期或已撤销", "the API token is invalid, expired or revoked")));
+            return Err(AppError::Unauthorized(Msg::new(
+                "API 令牌无效、已过期或已撤销",
+                "the API token is invalid, expired or revoked",
+            )));
         };
-        let principal = Principal { user_id: user.id, role: user.role(), scope };
-        let info = Arc::new(AuthInfo { user, principal, session: None, ip });
+        let principal = Principal {
+            user_id: user.id,
+            role: user.role(),
+            scope,
+        };
+        let info = Arc::new(AuthInfo {
+            user,
+            principal,
+            session: None,
+            ip,
+        });
         req.extensions_mut().insert(info.clone());
         let mut resp = next.run(req).await;
         resp.extensions_mut().insert(info);
@@ -154,14 +181,27 @@ pub async fn authenticate(State(st): State<AppState>, mut req: Request, next: Ne
         .map_err(AppError::internal)??;
         match found {
             Ok((s, user, scope)) => {
-                let principal = Principal { user_id: user.id, role: user.role(), scope };
-                let session = SessionRef { stage: s.stage(), id: s.id, csrf: s.csrf_token };
+                let principal = Principal {
+                    user_id: user.id,
+                    role: user.role(),
+                    scope,
+                };
+                let session = SessionRef {
+                    stage: s.stage(),
+                    id: s.id,
+                    csrf: s.csrf_token,
+                };
                 // Logging in acts with no one's authority yet; the login form has its own token.
                 let is_login = matches!(req.uri().path(), "/login" | "/api/v1/auth/login");
                 if is_unsafe(req.method()) && !is_login {
                     req = check_csrf(req, &session.csrf, st.cfg.body_limit).await?;
                 }
-                let i = Arc::new(AuthInfo { user, principal, session: Some(session), ip });
+                let i = Arc::new(AuthInfo {
+                    user,
+                    principal,
+                    session: Some(session),
+                    ip,
+                });
                 req.extensions_mut().insert(i.clone());
                 info = Some(i);
             }
@@ -182,9 +222,18 @@ pub async fn authenticate(State(st): State<AppState>, mut req: Request, next: Ne
 /// The CSRF token must come in the `X-CSRF-Token` header (API, htmx) or, for a plain HTML form,
 /// in the `_csrf` field; the body is read here and handed on unchanged.
 async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Request, AppError> {
-    let missing = || AppError::Forbidden(Msg::new("缺少或错误的 CSRF 令牌,请刷新页面后重试", "missing or wrong CSRF token; reload the page and try again"));
+    let missing = || {
+        AppError::Forbidden(Msg::new(
+            "缺少或错误的 CSRF 令牌,请刷新页面后重试",
+            "missing or wrong CSRF token; reload the page and try again",
+        ))
+    };
     if let Some(h) = req.headers().get(CSRF_HEADER) {
-        return if h.as_bytes().ct_eq(expected.as_bytes()).into() { Ok(req) } else { Err(missing()) };
+        return if h.as_bytes().ct_eq(expected.as_bytes()).into() {
+            Ok(req)
+        } else {
+            Err(missing())
+        };
     }
     let is_form = req
         .headers()
@@ -195,10 +244,16 @@ async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Reques
         return Err(missing());
     }
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| AppError::TooLarge)?;
-    let given = url::form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| AppError::TooLarge)?;
+    let given = url::form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v.into_owned());
     match given {
-        Some(g) if bool::from(g.as_bytes().ct_eq(expected.as_bytes())) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Some(g) if bool::from(g.as_bytes().ct_eq(expected.as_bytes())) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
         _ => Err(missing()),
     }
 }
@@ -209,7 +264,10 @@ fn auth_info(parts: &Parts) -> Option<Arc<AuthInfo>> {
 
 fn not_logged_in(parts: &Parts) -> AppError {
     if parts.extensions.get::<SessionExpired>().is_some() {
-        AppError::Unauthorized(Msg::new("登录已超时,请重新登录", "your session timed out; please log in again"))
+        AppError::Unauthorized(Msg::new(
+            "登录已超时,请重新登录",
+            "your session timed out; please log in again",
+        ))
     } else {
         AppError::Unauthorized(Msg::new("请先登录", "please log in"))
     }
@@ -244,7 +302,9 @@ pub struct AnyStage(pub Arc<AuthInfo>);
 impl<S: Send + Sync> FromRequestParts<S> for AnyStage {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        auth_info(parts).map(AnyStage).ok_or_else(|| not_logged_in(parts))
+        auth_info(parts)
+            .map(AnyStage)
+            .ok_or_else(|| not_logged_in(parts))
     }
 }
 
@@ -262,14 +322,23 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthed {
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<ClientIp>().cloned().unwrap_or(ClientIp("unknown".into())))
+        Ok(parts
+            .extensions
+            .get::<ClientIp>()
+            .cloned()
+            .unwrap_or(ClientIp("unknown".into())))
     }
 }
 
 /// The session cookie: HttpOnly, SameSite=Lax, Secure behind TLS; no Max-Age, so it ends with
 /// the browser too (the server ends it after 30 idle minutes anyway).
 pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, token)).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).build()
+    Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .build()
 }
 
 pub fn clear_session_cookie() -> Cookie<'static> {

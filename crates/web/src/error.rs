@@ -37,7 +37,10 @@ impl AppError {
     }
 
     pub fn forbidden() -> AppError {
-        AppError::Forbidden(Msg::new("没有权限执行此操作", "you are not allowed to do this"))
+        AppError::Forbidden(Msg::new(
+            "没有权限执行此操作",
+            "you are not allowed to do this",
+        ))
     }
 
     pub fn invalid(field: &'static str, m: Msg) -> AppError {
@@ -67,23 +70,42 @@ impl AppError {
             AppError::Unauthorized(m) => (title("未登录", "Not logged in"), m.clone()),
             AppError::StagePending(_) => (
                 title("登录未完成", "Login not finished"),
-                Msg::new("请先完成登录步骤(两步验证或修改初始密码)", "finish logging in first (code or password change)"),
+                Msg::new(
+                    "请先完成登录步骤(两步验证或修改初始密码)",
+                    "finish logging in first (code or password change)",
+                ),
             ),
             AppError::Forbidden(m) => (title("没有权限", "Forbidden"), m.clone()),
             AppError::NotFound => (
                 title("未找到", "Not found"),
-                Msg::new("没有找到该记录,或您无权查看", "no such record, or not yours to see"),
+                Msg::new(
+                    "没有找到该记录,或您无权查看",
+                    "no such record, or not yours to see",
+                ),
             ),
             AppError::Conflict(m) => (title("冲突", "Conflict"), m.clone()),
             AppError::TooLarge => (
                 title("内容过大", "Too large"),
-                Msg::new("提交的内容超过了大小上限", "the request body is larger than allowed"),
+                Msg::new(
+                    "提交的内容超过了大小上限",
+                    "the request body is larger than allowed",
+                ),
             ),
-            AppError::UnsupportedType(m) => (title("内容类型不支持", "Unsupported media type"), m.clone()),
+            AppError::UnsupportedType(m) => {
+                (title("内容类型不支持", "Unsupported media type"), m.clone())
+            }
             AppError::Invalid(i) => {
                 let detail = Msg::owned(
-                    i.errors.iter().map(|e| format!("{}:{}", e.field, e.message.zh)).collect::<Vec<_>>().join(";"),
-                    i.errors.iter().map(|e| format!("{}: {}", e.field, e.message.en)).collect::<Vec<_>>().join("; "),
+                    i.errors
+                        .iter()
+                        .map(|e| format!("{}:{}", e.field, e.message.zh))
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                    i.errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.field, e.message.en))
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 );
                 (title("输入有误", "Invalid input"), detail)
             }
@@ -92,7 +114,9 @@ impl AppError {
                 title("服务器内部错误", "Internal error"),
                 Msg::owned(
                     format!("系统出错了,请稍后再试;如仍有问题请联系管理员并提供编号 {id}"),
-                    format!("something went wrong; if it persists tell the administrator the reference {id}"),
+                    format!(
+                        "something went wrong; if it persists tell the administrator the reference {id}"
+                    ),
                 ),
             ),
         }
@@ -139,13 +163,29 @@ impl IntoResponse for AppError {
         let status = self.status();
         let (title, detail) = self.title_detail();
         let errors = match &self {
-            AppError::Invalid(i) => {
-                i.errors.iter().map(|e| ProblemField { field: e.field.to_string(), message: e.message.zh.to_string() }).collect()
-            }
+            AppError::Invalid(i) => i
+                .errors
+                .iter()
+                .map(|e| ProblemField {
+                    field: e.field.to_string(),
+                    message: e.message.zh.to_string(),
+                })
+                .collect(),
             _ => Vec::new(),
         };
-        let body = Problem { kind: "about:blank", status: status.as_u16(), title: title.zh.to_string(), detail: detail.zh.to_string(), errors };
-        let mut resp = (status, [(axum::http::header::CONTENT_TYPE, "application/problem+json")], Json(body)).into_response();
+        let body = Problem {
+            kind: "about:blank",
+            status: status.as_u16(),
+            title: title.zh.to_string(),
+            detail: detail.zh.to_string(),
+            errors,
+        };
+        let mut resp = (
+            status,
+            [(axum::http::header::CONTENT_TYPE, "application/problem+json")],
+            Json(body),
+        )
+            .into_response();
         // Kept so the UI layer can render the same error as a page.
         resp.extensions_mut().insert(self);
         resp

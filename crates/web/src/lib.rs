@@ -34,18 +34,26 @@ struct ApiDoc;
 
 /// The API routes and their OpenAPI document, generated from the handlers.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(session::api::router()).merge(home::api::router()).split_for_parts()
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(session::api::router())
+        .merge(home::api::router())
+        .split_for_parts()
 }
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let (api, doc) = api();
     let doc = Arc::new(doc);
-    let pages = Router::new().merge(session::pages::router()).merge(home::pages::router());
+    let pages = Router::new()
+        .merge(session::pages::router())
+        .merge(home::pages::router());
     Router::new()
         .merge(pages)
         .merge(api)
-        .route("/api/openapi.json", get(move || std::future::ready(axum::Json(doc.as_ref().clone()))))
+        .route(
+            "/api/openapi.json",
+            get(move || std::future::ready(axum::Json(doc.as_ref().clone()))),
+        )
         .merge(ops::router())
         .fallback(|| async { error::AppError::NotFound })
         .layer(from_fn_with_state(state.clone(), auth::authenticate))

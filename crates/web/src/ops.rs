@@ -43,7 +43,11 @@ async fn readyz(State(st): State<AppState>) -> Response {
 
 async fn metrics(State(st): State<AppState>) -> Response {
     let (in_use, idle) = st.db.pool_state();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render(in_use, idle)).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        st.metrics.render(in_use, idle),
+    )
+        .into_response()
 }
 
 async fn asset(crate::extract::P(file): crate::extract::P<String>) -> Response {
@@ -51,7 +55,10 @@ async fn asset(crate::extract::P(file): crate::extract::P<String>) -> Response {
         Some(f) => {
             let mime = mime_guess::from_path(&file).first_or_octet_stream();
             (
-                [(header::CONTENT_TYPE, mime.as_ref().to_string()), (header::CACHE_CONTROL, "public, max-age=86400".to_string())],
+                [
+                    (header::CONTENT_TYPE, mime.as_ref().to_string()),
+                    (header::CACHE_CONTROL, "public, max-age=86400".to_string()),
+                ],
                 f.data.into_owned(),
             )
                 .into_response()
@@ -64,9 +71,18 @@ async fn asset(crate::extract::P(file): crate::extract::P<String>) -> Response {
 pub async fn record_metrics(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().as_str().to_string();
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
     let resp = next.run(req).await;
-    st.metrics.record(&method, &route, resp.status().as_u16(), start.elapsed().as_secs_f64());
+    st.metrics.record(
+        &method,
+        &route,
+        resp.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
     resp
 }
 
@@ -85,7 +101,11 @@ pub async fn finish_errors(lang: Lang, req: Request, next: Next) -> Response {
     if status.as_u16() < 400 {
         return resp;
     }
-    let err = resp.extensions().get::<AppError>().cloned().unwrap_or_else(|| by_status(status));
+    let err = resp
+        .extensions()
+        .get::<AppError>()
+        .cloned()
+        .unwrap_or_else(|| by_status(status));
     if is_api(&path) {
         if resp.extensions().get::<AppError>().is_some() {
             return resp;
@@ -101,9 +121,14 @@ pub async fn finish_errors(lang: Lang, req: Request, next: Next) -> Response {
 fn by_status(status: StatusCode) -> AppError {
     match status {
         StatusCode::NOT_FOUND => AppError::NotFound,
-        StatusCode::METHOD_NOT_ALLOWED => AppError::BadRequest(Msg::new("此地址不支持该请求方法", "this address does not accept that method")),
+        StatusCode::METHOD_NOT_ALLOWED => AppError::BadRequest(Msg::new(
+            "此地址不支持该请求方法",
+            "this address does not accept that method",
+        )),
         StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedType(Msg::new("不支持该内容类型", "unsupported content type")),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            AppError::UnsupportedType(Msg::new("不支持该内容类型", "unsupported content type"))
+        }
         s if s.is_client_error() => AppError::BadRequest(Msg::new("请求有误", "bad request")),
         _ => AppError::internal(format!("unexpected status {status}")),
     }
@@ -113,9 +138,15 @@ fn by_status(status: StatusCode) -> AppError {
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
@@ -125,6 +156,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 
 /// A panic in a handler becomes a plain 500 with an error reference, never a trace.
 pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let what = err.downcast_ref::<String>().cloned().or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+    let what = err
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
     AppError::internal(format!("panic: {what}")).into_response()
 }

@@ -33,7 +33,14 @@ impl Deref for AppState {
 
 impl AppState {
     pub fn new(db: Db, keys: Arc<Keys>, hashing: Hashing, cfg: WebConfig) -> AppState {
-        AppState(Arc::new(Inner { db, keys, hashing, cfg, metrics: Metrics::default(), hash_gate: Semaphore::new(2) }))
+        AppState(Arc::new(Inner {
+            db,
+            keys,
+            hashing,
+            cfg,
+            metrics: Metrics::default(),
+            hash_gate: Semaphore::new(2),
+        }))
     }
 
     /// Runs read-only database work on the blocking pool.
@@ -43,7 +50,9 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> StoreResult<T> + Send + 'static,
     {
         let db = self.db.clone();
-        Ok(tokio::task::spawn_blocking(move || db.read(f)).await.map_err(AppError::internal)??)
+        Ok(tokio::task::spawn_blocking(move || db.read(f))
+            .await
+            .map_err(AppError::internal)??)
     }
 
     /// Runs one write transaction on the blocking pool.
@@ -53,17 +62,25 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> StoreResult<T> + Send + 'static,
     {
         let db = self.db.clone();
-        Ok(tokio::task::spawn_blocking(move || db.write(f)).await.map_err(AppError::internal)??)
+        Ok(tokio::task::spawn_blocking(move || db.write(f))
+            .await
+            .map_err(AppError::internal)??)
     }
 
     pub async fn hash_password(&self, password: String) -> Result<String, AppError> {
         let _permit = self.hash_gate.acquire().await.map_err(AppError::internal)?;
         let st = self.clone();
-        tokio::task::spawn_blocking(move || st.hashing.hash(&password)).await.map_err(AppError::internal)
+        tokio::task::spawn_blocking(move || st.hashing.hash(&password))
+            .await
+            .map_err(AppError::internal)
     }
 
     /// Checks a password; with no stored hash, spends the same time and fails.
-    pub async fn verify_password(&self, password: String, phc: Option<String>) -> Result<bool, AppError> {
+    pub async fn verify_password(
+        &self,
+        password: String,
+        phc: Option<String>,
+    ) -> Result<bool, AppError> {
         let _permit = self.hash_gate.acquire().await.map_err(AppError::internal)?;
         let st = self.clone();
         tokio::task::spawn_blocking(move || match phc {

@@ -41,7 +41,10 @@ impl Chrome {
         };
         Chrome {
             l,
-            user: info.map(|i| NavUser { display_name: i.user.display_name.clone(), role: l.m(&i.user.role().label()).to_string() }),
+            user: info.map(|i| NavUser {
+                display_name: i.user.display_name.clone(),
+                role: l.m(&i.user.role().label()).to_string(),
+            }),
             csrf: info.map(|i| i.csrf().to_string()).unwrap_or_default(),
             path: path.to_string(),
             nav,
@@ -68,7 +71,11 @@ fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
         .map(|(href, zh, en, _)| NavItem {
             href,
             label: l.t(zh, en),
-            active: if href == "/" { path == "/" } else { path.starts_with(href) },
+            active: if href == "/" {
+                path == "/"
+            } else {
+                path.starts_with(href)
+            },
         })
         .collect()
 }
@@ -80,7 +87,13 @@ impl<T: Template> IntoResponse for Page<T> {
     fn into_response(self) -> Response {
         match self.0.render() {
             Ok(html) => (
-                [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/html; charset=utf-8"),
+                    ),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                ],
                 html,
             )
                 .into_response(),
@@ -110,7 +123,14 @@ pub fn stage_path(stage: LoginStage) -> &'static str {
 
 /// An error as the browser should see it: "not logged in" becomes a redirect to the login page,
 /// a pending login step a redirect to that step, anything else a page in the user's language.
-pub fn error_response(err: AppError, lang: Lang, info: Option<&AuthInfo>, path: &str, is_get: bool, htmx: bool) -> Response {
+pub fn error_response(
+    err: AppError,
+    lang: Lang,
+    info: Option<&AuthInfo>,
+    path: &str,
+    is_get: bool,
+    htmx: bool,
+) -> Response {
     let redirect = |to: String| -> Response {
         if htmx {
             let mut r = StatusCode::NO_CONTENT.into_response();
@@ -124,7 +144,11 @@ pub fn error_response(err: AppError, lang: Lang, info: Option<&AuthInfo>, path: 
     };
     match err {
         AppError::Unauthorized(_) => {
-            let next_q = if is_get && path != "/" { format!("?next={}", url_encode(path)) } else { String::new() };
+            let next_q = if is_get && path != "/" {
+                format!("?next={}", url_encode(path))
+            } else {
+                String::new()
+            };
             redirect(format!("/login{next_q}"))
         }
         AppError::StagePending(stage) => redirect(stage_path(stage).to_string()),
@@ -151,7 +175,11 @@ pub fn url_encode(s: &str) -> String {
 /// A local path to go back to after login; anything else (other sites, `//host`) becomes `/`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 300 => n.to_string(),
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 300 =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -171,8 +199,16 @@ mod tests {
 
     #[test]
     fn menus_follow_the_policy() {
-        let labels = |r| nav_for(Lang::Zh, r, "/").into_iter().map(|n| n.href).collect::<Vec<_>>();
-        assert_eq!(labels(Role::SystemAdmin), ["/", "/org", "/users", "/audit", "/account"]);
+        let labels = |r| {
+            nav_for(Lang::Zh, r, "/")
+                .into_iter()
+                .map(|n| n.href)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            labels(Role::SystemAdmin),
+            ["/", "/org", "/users", "/audit", "/account"]
+        );
         assert_eq!(labels(Role::Volunteer), ["/", "/account"]);
         assert!(!labels(Role::SocialWorker).contains(&"/audit"));
     }

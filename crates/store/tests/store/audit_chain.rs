@@ -7,7 +7,11 @@ use shegong_store::testing::TestDb;
 use shegong_store::{DbConn, db_test};
 
 fn append_n(t: &TestDb, n: usize) {
-    let actor = Actor { user_id: Some(7), name: "worker".into(), ip: "10.0.0.1".into() };
+    let actor = Actor {
+        user_id: Some(7),
+        name: "worker".into(),
+        ip: "10.0.0.1".into(),
+    };
     for i in 0..n {
         t.db.write(|c| {
             audit::append(

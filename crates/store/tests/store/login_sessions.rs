@@ -7,10 +7,21 @@ use shegong_store::{db_test, tokens};
 
 fn user(db: &Db) -> i64 {
     load_hetang(db);
-    db.write(|c| users::create(c, &NewUser {
-        username: "worker", display_name: "张𠮷", role: Role::SocialWorker, org_code: "430202001",
-        password_hash: "h", must_change_password: false, two_factor_exempt: false,
-    }, 0))
+    db.write(|c| {
+        users::create(
+            c,
+            &NewUser {
+                username: "worker",
+                display_name: "张𠮷",
+                role: Role::SocialWorker,
+                org_code: "430202001",
+                password_hash: "h",
+                must_change_password: false,
+                two_factor_exempt: false,
+            },
+            0,
+        )
+    })
     .unwrap()
 }
 

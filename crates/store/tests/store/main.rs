@@ -21,7 +21,11 @@ pub fn hetang_rows() -> Vec<DivisionRow> {
         .into_iter()
         .filter(|r| {
             let c = r.code.as_str();
-            c == "43" || c == "4302" || c.starts_with("430202") || c == "430203" || c.starts_with("430203001")
+            c == "43"
+                || c == "4302"
+                || c.starts_with("430202")
+                || c == "430203"
+                || c.starts_with("430203001")
         })
         .collect()
 }

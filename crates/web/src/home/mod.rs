@@ -29,7 +29,13 @@ pub struct Card {
 }
 
 fn card(key: impl Into<String>, label: Msg, value: i64, href: Option<String>) -> Card {
-    Card { key: key.into(), label_zh: label.zh.to_string(), label, value, href }
+    Card {
+        key: key.into(),
+        label_zh: label.zh.to_string(),
+        label,
+        value,
+        href,
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -62,7 +68,9 @@ pub async fn load(st: &AppState, info: &AuthInfo) -> Result<Home, AppError> {
                 let (key, label) = match level {
                     OrgLevel::County => ("counties", Msg::new("县(市、区)", "counties")),
                     OrgLevel::Township => ("stations", Msg::new("乡镇(街道)社工站", "stations")),
-                    OrgLevel::Village => ("villages", Msg::new("村(社区)", "villages / communities")),
+                    OrgLevel::Village => {
+                        ("villages", Msg::new("村(社区)", "villages / communities"))
+                    }
                     _ => continue,
                 };
                 cards.push(card(key, label, n, Some("/org".into())));
@@ -71,26 +79,79 @@ pub async fn load(st: &AppState, info: &AuthInfo) -> Result<Home, AppError> {
         if role_may(role, Action::ViewUsers) {
             for (r, n) in users::count_by_role(c, &scope)? {
                 let l = r.label();
-                cards.push(card(format!("users.{}", r.id()), Msg::owned(format!("{}账号", l.zh), format!("{} accounts", l.en)), n, Some(format!("/users?role={}", r.id()))));
+                cards.push(card(
+                    format!("users.{}", r.id()),
+                    Msg::owned(format!("{}账号", l.zh), format!("{} accounts", l.en)),
+                    n,
+                    Some(format!("/users?role={}", r.id())),
+                ));
             }
         }
         if role_may(role, Action::ManageUsers) {
             let locked = users::count_locked(c, &scope, now)?;
-            cards.push(card("users.locked", Msg::new("已锁定账号", "locked accounts"), locked, Some("/users?locked=1".into())));
+            cards.push(card(
+                "users.locked",
+                Msg::new("已锁定账号", "locked accounts"),
+                locked,
+                Some("/users?locked=1".into()),
+            ));
         }
         if role_may(role, Action::ViewAudit) {
-            let f = audit::Filter { from: Some(now - 86_400), include_unscoped: role == Role::SystemAdmin, ..Default::default() };
-            let day = audit::list(c, &scope, &f, shegong_store::query::Page::new(Some(1), Some(1)))?.total;
-            cards.push(card("audit.24h", Msg::new("近 24 小时审计事件", "audit events, last 24 h"), day, Some("/audit".into())));
-            let failed = audit::list(c, &scope, &audit::Filter { outcome: Some("failed".into()), ..f }, shegong_store::query::Page::new(Some(1), Some(1)))?.total;
-            cards.push(card("audit.failed_24h", Msg::new("近 24 小时失败登录", "failed logins, last 24 h"), failed, Some("/audit?outcome=failed".into())));
+            let f = audit::Filter {
+                from: Some(now - 86_400),
+                include_unscoped: role == Role::SystemAdmin,
+                ..Default::default()
+            };
+            let day = audit::list(
+                c,
+                &scope,
+                &f,
+                shegong_store::query::Page::new(Some(1), Some(1)),
+            )?
+            .total;
+            cards.push(card(
+                "audit.24h",
+                Msg::new("近 24 小时审计事件", "audit events, last 24 h"),
+                day,
+                Some("/audit".into()),
+            ));
+            let failed = audit::list(
+                c,
+                &scope,
+                &audit::Filter {
+                    outcome: Some("failed".into()),
+                    ..f
+                },
+                shegong_store::query::Page::new(Some(1), Some(1)),
+            )?
+            .total;
+            cards.push(card(
+                "audit.failed_24h",
+                Msg::new("近 24 小时失败登录", "failed logins, last 24 h"),
+                failed,
+                Some("/audit?outcome=failed".into()),
+            ));
         }
-        let stations = if unit.as_ref().is_some_and(|u| u.level() == OrgLevel::Operator) {
-            org::stations_of(c, &org_code)?.into_iter().map(|u| StationRef { code: u.code, name: u.name }).collect()
+        let stations = if unit
+            .as_ref()
+            .is_some_and(|u| u.level() == OrgLevel::Operator)
+        {
+            org::stations_of(c, &org_code)?
+                .into_iter()
+                .map(|u| StationRef {
+                    code: u.code,
+                    name: u.name,
+                })
+                .collect()
         } else {
             Vec::new()
         };
-        Ok(Home { org_name: unit.map(|u| u.name).unwrap_or_default(), org_code, cards, stations })
+        Ok(Home {
+            org_name: unit.map(|u| u.name).unwrap_or_default(),
+            org_code,
+            cards,
+            stations,
+        })
     })
     .await
 }

@@ -22,7 +22,11 @@ struct HomePage {
     role_hint: &'static str,
 }
 
-async fn home(State(st): State<AppState>, l: Lang, Authed(info): Authed) -> Result<Response, AppError> {
+async fn home(
+    State(st): State<AppState>,
+    l: Lang,
+    Authed(info): Authed,
+) -> Result<Response, AppError> {
     let h = super::load(&st, &info).await?;
     use shegong_domain::role::Role::*;
     let role_hint = match info.user.role() {
@@ -35,5 +39,10 @@ async fn home(State(st): State<AppState>, l: Lang, Authed(info): Authed) -> Resu
         SystemAdmin => l.t("您负责组织架构、账号、配置与备份;不查看服务对象的个人档案。", "You run the org tree, accounts, configuration and backups; you do not read personal files."),
         Volunteer => l.t("欢迎参加志愿服务!活动报名、时长与积分将在这里显示。", "Welcome! Activities, hours and points will show here."),
     };
-    Ok(Page(HomePage { c: Chrome::for_user(l, &info, "/"), h, role_hint }).into_response())
+    Ok(Page(HomePage {
+        c: Chrome::for_user(l, &info, "/"),
+        h,
+        role_hint,
+    })
+    .into_response())
 }

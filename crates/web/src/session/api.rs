@@ -83,17 +83,54 @@ pub struct LoginAnswer {
 /// Log in with username and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, body = LoginAnswer), (status = 401, body = Problem), (status = 429, description = "account locked", body = Problem)))]
-async fn login(State(st): State<AppState>, MaybeAuthed(previous): MaybeAuthed, ClientIp(ip): ClientIp, headers: HeaderMap, jar: CookieJar, ApiJson(b): ApiJson<LoginBody>) -> ApiResult<Response> {
-    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("api").to_string();
-    let LoggedIn { token, csrf, user, stage } = super::login(&st, previous.as_deref(), &b.username, &b.password, b.totp.as_deref(), &ip, &ua).await?;
+async fn login(
+    State(st): State<AppState>,
+    MaybeAuthed(previous): MaybeAuthed,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    jar: CookieJar,
+    ApiJson(b): ApiJson<LoginBody>,
+) -> ApiResult<Response> {
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("api")
+        .to_string();
+    let LoggedIn {
+        token,
+        csrf,
+        user,
+        stage,
+    } = super::login(
+        &st,
+        previous.as_deref(),
+        &b.username,
+        &b.password,
+        b.totp.as_deref(),
+        &ip,
+        &ua,
+    )
+    .await?;
     let now = shegong_domain::clock::now();
-    let answer = LoginAnswer { csrf_token: csrf, user: UserOut::from(&user, now), next_step: stage.id().to_string() };
-    Ok((jar.add(session_cookie(token, st.cfg.secure_cookies)), Json(answer)).into_response())
+    let answer = LoginAnswer {
+        csrf_token: csrf,
+        user: UserOut::from(&user, now),
+        next_step: stage.id().to_string(),
+    };
+    Ok((
+        jar.add(session_cookie(token, st.cfg.secure_cookies)),
+        Json(answer),
+    )
+        .into_response())
 }
 
 /// End the session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = Problem)))]
-async fn logout(State(st): State<AppState>, jar: CookieJar, AnyStage(info): AnyStage) -> ApiResult<Response> {
+async fn logout(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    AnyStage(info): AnyStage,
+) -> ApiResult<Response> {
     super::logout(&st, &info).await?;
     Ok((jar.add(clear_session_cookie()), StatusCode::NO_CONTENT).into_response())
 }
@@ -135,14 +172,22 @@ pub struct StepAnswer {
 }
 
 fn step(s: LoginStage) -> Json<StepAnswer> {
-    Json(StepAnswer { next_step: s.id().to_string() })
+    Json(StepAnswer {
+        next_step: s.id().to_string(),
+    })
 }
 
 /// Give the two-factor code after the password.
 #[utoipa::path(post, path = "/api/v1/auth/code", tag = "auth", request_body = CodeBody,
     responses((status = 200, body = StepAnswer), (status = 422, body = Problem), (status = 429, body = Problem)))]
-async fn code(State(st): State<AppState>, AnyStage(info): AnyStage, ApiJson(b): ApiJson<CodeBody>) -> ApiResult<Json<StepAnswer>> {
-    Ok(step(super::verify_second_factor(&st, &info, &b.code).await?))
+async fn code(
+    State(st): State<AppState>,
+    AnyStage(info): AnyStage,
+    ApiJson(b): ApiJson<CodeBody>,
+) -> ApiResult<Json<StepAnswer>> {
+    Ok(step(
+        super::verify_second_factor(&st, &info, &b.code).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -156,8 +201,14 @@ pub struct PasswordBody {
 /// Change one's own password (ends the user's other sessions).
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordBody,
     responses((status = 200, body = StepAnswer), (status = 422, body = Problem)))]
-async fn change_password(State(st): State<AppState>, AnyStage(info): AnyStage, ApiJson(b): ApiJson<PasswordBody>) -> ApiResult<Json<StepAnswer>> {
-    Ok(step(super::change_password(&st, &info, b.current_password.as_deref(), &b.new_password).await?))
+async fn change_password(
+    State(st): State<AppState>,
+    AnyStage(info): AnyStage,
+    ApiJson(b): ApiJson<PasswordBody>,
+) -> ApiResult<Json<StepAnswer>> {
+    Ok(step(
+        super::change_password(&st, &info, b.current_password.as_deref(), &b.new_password).await?,
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -169,16 +220,28 @@ pub struct SetupAnswer {
 
 /// Start setting up two-factor login (a new key; not active until confirmed).
 #[utoipa::path(post, path = "/api/v1/auth/two-factor/setup", tag = "auth", responses((status = 200, body = SetupAnswer), (status = 409, body = Problem)))]
-async fn two_factor_setup(State(st): State<AppState>, AnyStage(info): AnyStage) -> ApiResult<Json<SetupAnswer>> {
+async fn two_factor_setup(
+    State(st): State<AppState>,
+    AnyStage(info): AnyStage,
+) -> ApiResult<Json<SetupAnswer>> {
     let s = super::start_two_factor_setup(&st, &info).await?;
-    Ok(Json(SetupAnswer { secret: s.secret_base32, otpauth_url: s.otpauth_url }))
+    Ok(Json(SetupAnswer {
+        secret: s.secret_base32,
+        otpauth_url: s.otpauth_url,
+    }))
 }
 
 /// Confirm two-factor setup with a code from the app.
 #[utoipa::path(post, path = "/api/v1/auth/two-factor/confirm", tag = "auth", request_body = CodeBody,
     responses((status = 200, body = StepAnswer), (status = 422, body = Problem)))]
-async fn two_factor_confirm(State(st): State<AppState>, AnyStage(info): AnyStage, ApiJson(b): ApiJson<CodeBody>) -> ApiResult<Json<StepAnswer>> {
-    Ok(step(super::confirm_two_factor_setup(&st, &info, &b.code).await?))
+async fn two_factor_confirm(
+    State(st): State<AppState>,
+    AnyStage(info): AnyStage,
+    ApiJson(b): ApiJson<CodeBody>,
+) -> ApiResult<Json<StepAnswer>> {
+    Ok(step(
+        super::confirm_two_factor_setup(&st, &info, &b.code).await?,
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -193,7 +256,14 @@ pub struct TokenOut {
 
 impl From<ApiToken> for TokenOut {
     fn from(t: ApiToken) -> Self {
-        TokenOut { id: t.id, name: t.name, created_at: t.created_at, expires_at: t.expires_at, last_used_at: t.last_used_at, revoked: t.revoked_at.is_some() }
+        TokenOut {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+            revoked: t.revoked_at.is_some(),
+        }
     }
 }
 
@@ -205,10 +275,21 @@ pub struct TokenList {
 
 /// The caller's API tokens.
 #[utoipa::path(get, path = "/api/v1/auth/tokens", tag = "auth", responses((status = 200, body = TokenList)))]
-async fn list_tokens(State(st): State<AppState>, Authed(info): Authed) -> ApiResult<Json<TokenList>> {
+async fn list_tokens(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+) -> ApiResult<Json<TokenList>> {
     let uid = info.user.id;
-    let items: Vec<TokenOut> = st.read(move |c| tokens::list_for_user(c, uid)).await?.into_iter().map(Into::into).collect();
-    Ok(Json(TokenList { total: items.len() as i64, items }))
+    let items: Vec<TokenOut> = st
+        .read(move |c| tokens::list_for_user(c, uid))
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(Json(TokenList {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -230,7 +311,11 @@ pub struct NewTokenAnswer {
 /// Create an API token for integrations.
 #[utoipa::path(post, path = "/api/v1/auth/tokens", tag = "auth", request_body = NewToken,
     responses((status = 201, body = NewTokenAnswer), (status = 422, body = Problem)))]
-async fn create_token(State(st): State<AppState>, Authed(info): Authed, ApiJson(b): ApiJson<NewToken>) -> ApiResult<(StatusCode, Json<NewTokenAnswer>)> {
+async fn create_token(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    ApiJson(b): ApiJson<NewToken>,
+) -> ApiResult<(StatusCode, Json<NewTokenAnswer>)> {
     let (id, token) = super::create_token(&st, &info, &b.name, b.days).await?;
     Ok((StatusCode::CREATED, Json(NewTokenAnswer { id, token })))
 }
@@ -238,7 +323,11 @@ async fn create_token(State(st): State<AppState>, Authed(info): Authed, ApiJson(
 /// Revoke one of the caller's tokens.
 #[utoipa::path(delete, path = "/api/v1/auth/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-async fn revoke_token(State(st): State<AppState>, Authed(info): Authed, P(id): P<i64>) -> ApiResult<StatusCode> {
+async fn revoke_token(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+) -> ApiResult<StatusCode> {
     super::revoke_token(&st, &info, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use serde_json::json;
 use shegong_domain::Msg;
-use shegong_domain::account::{self, LoginNeeds, LoginStage, Lockout, pending_stage};
+use shegong_domain::account::{self, Lockout, LoginNeeds, LoginStage, pending_stage};
 use shegong_domain::clock;
 use shegong_store::audit::{self, Actor, Event, Outcome};
 use shegong_store::users::{self, Credentials, User};
@@ -35,8 +35,14 @@ fn bad_credentials(left: Option<i32>) -> AppError {
 
 fn locked(until: i64) -> AppError {
     AppError::TooMany(Msg::owned(
-        format!("登录失败次数过多,账户已锁定至 {},请稍后再试或联系管理员解锁", clock::display(until)),
-        format!("too many failed logins; the account is locked until {}; try later or ask an administrator", clock::display(until)),
+        format!(
+            "登录失败次数过多,账户已锁定至 {},请稍后再试或联系管理员解锁",
+            clock::display(until)
+        ),
+        format!(
+            "too many failed logins; the account is locked until {}; try later or ask an administrator",
+            clock::display(until)
+        ),
     ))
 }
 
@@ -64,22 +70,42 @@ pub async fn login(
     let creds = match &name {
         Some(n) => {
             let n = n.clone();
-            st.read(move |c| users::credentials_by_username(c, &n)).await?
+            st.read(move |c| users::credentials_by_username(c, &n))
+                .await?
         }
         None => None,
     };
-    let actor = Actor { user_id: creds.as_ref().map(|c| c.user.id), name: name.clone().unwrap_or_else(|| "(invalid)".into()), ip: ip.to_string() };
+    let actor = Actor {
+        user_id: creds.as_ref().map(|c| c.user.id),
+        name: name.clone().unwrap_or_else(|| "(invalid)".into()),
+        ip: ip.to_string(),
+    };
     let Some(mut creds) = creds.filter(|c| c.user.active) else {
         st.verify_password(password.to_string(), None).await?;
-        record(st, Event::new(&actor, "auth.login", "user", "-").outcome(Outcome::Failed).detail(json!({"reason": "unknown_or_inactive"}))).await?;
+        record(
+            st,
+            Event::new(&actor, "auth.login", "user", "-")
+                .outcome(Outcome::Failed)
+                .detail(json!({"reason": "unknown_or_inactive"})),
+        )
+        .await?;
         return Err(bad_credentials(None));
     };
     if creds.user.is_locked(now) {
-        let ev = Event::new(&actor, "auth.login", "user", creds.user.id).org(creds.user.org_code.clone());
-        record(st, ev.outcome(Outcome::Denied).detail(json!({"reason": "locked"}))).await?;
+        let ev = Event::new(&actor, "auth.login", "user", creds.user.id)
+            .org(creds.user.org_code.clone());
+        record(
+            st,
+            ev.outcome(Outcome::Denied)
+                .detail(json!({"reason": "locked"})),
+        )
+        .await?;
         return Err(locked(creds.user.locked_until.unwrap_or(now)));
     }
-    if !st.verify_password(password.to_string(), Some(creds.password_hash.clone())).await? {
+    if !st
+        .verify_password(password.to_string(), Some(creds.password_hash.clone()))
+        .await?
+    {
         return Err(count_failure(st, &creds, &actor, "password", now).await?);
     }
     let mut stage = pending_stage(needs(&creds.user), false);
@@ -99,7 +125,9 @@ pub async fn login(
     let ipc = ip.to_string();
     let keys = st.keys.clone();
     let org = creds.user.org_code.clone();
-    let previous = previous.and_then(|p| p.session.as_ref()).map(|s| s.id.clone());
+    let previous = previous
+        .and_then(|p| p.session.as_ref())
+        .map(|s| s.id.clone());
     let (token, csrf) = st
         .write(move |c| {
             // A new session id at every login; the one this browser had before ends.
@@ -111,15 +139,31 @@ pub async fn login(
                 users::set_totp_step(c, uid, s)?;
             }
             let pair = sessions::create(c, uid, stage, &ipc, &ua, now)?;
-            audit::append(c, &keys, &Event::new(&actor, "auth.login", "user", uid).org(org).detail(json!({"next_step": stage.id()})))?;
+            audit::append(
+                c,
+                &keys,
+                &Event::new(&actor, "auth.login", "user", uid)
+                    .org(org)
+                    .detail(json!({"next_step": stage.id()})),
+            )?;
             Ok(pair)
         })
         .await?;
-    Ok(LoggedIn { token, csrf, user: creds.user, stage })
+    Ok(LoggedIn {
+        token,
+        csrf,
+        user: creds.user,
+        stage,
+    })
 }
 
 fn accept_code(creds: &Credentials, code: &str, now: i64) -> Option<i64> {
-    two_factor::accept(creds.totp_secret.as_deref()?, code, creds.totp_last_step, now)
+    two_factor::accept(
+        creds.totp_secret.as_deref()?,
+        code,
+        creds.totp_last_step,
+        now,
+    )
 }
 
 /// Decrypts a stored TOTP secret (kept encrypted at rest like other secrets).
@@ -131,7 +175,13 @@ fn open_secret(st: &AppState, creds: &mut Credentials) -> Result<(), AppError> {
 }
 
 /// Counts a failed password or code toward the lockout and answers accordingly.
-async fn count_failure(st: &AppState, creds: &Credentials, actor: &Actor, what: &str, now: i64) -> Result<AppError, AppError> {
+async fn count_failure(
+    st: &AppState,
+    creds: &Credentials,
+    actor: &Actor,
+    what: &str,
+    now: i64,
+) -> Result<AppError, AppError> {
     let lockout: Lockout = st.cfg.lockout;
     let after = lockout.after_failure(creds.user.failed_logins, now);
     let uid = creds.user.id;
@@ -165,7 +215,8 @@ async fn count_failure(st: &AppState, creds: &Credentials, actor: &Actor, what: 
 async fn record(st: &AppState, ev: Event<'_>) -> Result<(), AppError> {
     let keys = st.keys.clone();
     let ev = OwnedEvent::from(&ev);
-    st.write(move |c| audit::append(c, &keys, &ev.borrow())).await?;
+    st.write(move |c| audit::append(c, &keys, &ev.borrow()))
+        .await?;
     Ok(())
 }
 
@@ -209,13 +260,22 @@ impl OwnedEvent {
 }
 
 fn session_id(info: &AuthInfo) -> Result<String, AppError> {
-    info.session.as_ref().map(|s| s.id.clone()).ok_or_else(|| AppError::BadRequest(Msg::new("此操作需要登录会话", "this needs a login session")))
+    info.session.as_ref().map(|s| s.id.clone()).ok_or_else(|| {
+        AppError::BadRequest(Msg::new("此操作需要登录会话", "this needs a login session"))
+    })
 }
 
 /// The second-factor step: checks the code and moves the session on.
-pub async fn verify_second_factor(st: &AppState, info: &AuthInfo, code: &str) -> Result<LoginStage, AppError> {
+pub async fn verify_second_factor(
+    st: &AppState,
+    info: &AuthInfo,
+    code: &str,
+) -> Result<LoginStage, AppError> {
     if info.stage() != LoginStage::TwoFactor {
-        return Err(AppError::Conflict(Msg::new("当前不需要输入验证码", "no code is expected now")));
+        return Err(AppError::Conflict(Msg::new(
+            "当前不需要输入验证码",
+            "no code is expected now",
+        )));
     }
     let sid = session_id(info)?;
     let uid = info.user.id;
@@ -224,10 +284,15 @@ pub async fn verify_second_factor(st: &AppState, info: &AuthInfo, code: &str) ->
     open_secret(st, &mut creds)?;
     let actor = info.actor();
     let Some(step) = accept_code(&creds, code, now) else {
-        return Err(match count_failure(st, &creds, &actor, "two_factor", now).await? {
-            AppError::Unauthorized(_) => AppError::invalid("code", Msg::new("验证码不正确或已使用", "the code is wrong or already used")),
-            other => other,
-        });
+        return Err(
+            match count_failure(st, &creds, &actor, "two_factor", now).await? {
+                AppError::Unauthorized(_) => AppError::invalid(
+                    "code",
+                    Msg::new("验证码不正确或已使用", "the code is wrong or already used"),
+                ),
+                other => other,
+            },
+        );
     };
     let stage = pending_stage(needs(&creds.user), true);
     let keys = st.keys.clone();
@@ -235,7 +300,11 @@ pub async fn verify_second_factor(st: &AppState, info: &AuthInfo, code: &str) ->
     st.write(move |c| {
         users::set_totp_step(c, uid, step)?;
         sessions::set_stage(c, &sid, stage)?;
-        audit::append(c, &keys, &Event::new(&actor, "auth.two_factor", "user", uid).org(org))?;
+        audit::append(
+            c,
+            &keys,
+            &Event::new(&actor, "auth.two_factor", "user", uid).org(org),
+        )?;
         Ok(())
     })
     .await?;
@@ -244,7 +313,12 @@ pub async fn verify_second_factor(st: &AppState, info: &AuthInfo, code: &str) ->
 
 /// Changes the user's own password. The current password is required except at the forced
 /// change right after logging in with it. Other sessions of the user end.
-pub async fn change_password(st: &AppState, info: &AuthInfo, current: Option<&str>, new: &str) -> Result<LoginStage, AppError> {
+pub async fn change_password(
+    st: &AppState,
+    info: &AuthInfo,
+    current: Option<&str>,
+    new: &str,
+) -> Result<LoginStage, AppError> {
     let stage = info.stage();
     if !matches!(stage, LoginStage::ChangePassword | LoginStage::Done) {
         return Err(AppError::StagePending(stage));
@@ -253,19 +327,39 @@ pub async fn change_password(st: &AppState, info: &AuthInfo, current: Option<&st
     let creds = st.read(move |c| users::credentials_by_id(c, uid)).await?;
     if stage == LoginStage::Done {
         let cur = current.unwrap_or_default().to_string();
-        if !st.verify_password(cur, Some(creds.password_hash.clone())).await? {
-            return Err(AppError::invalid("current_password", Msg::new("当前密码不正确", "the current password is wrong")));
+        if !st
+            .verify_password(cur, Some(creds.password_hash.clone()))
+            .await?
+        {
+            return Err(AppError::invalid(
+                "current_password",
+                Msg::new("当前密码不正确", "the current password is wrong"),
+            ));
         }
     }
-    account::check_password(new, &info.user.username, st.cfg.password_min_len).map_err(|m| AppError::invalid("new_password", m))?;
-    if st.verify_password(new.to_string(), Some(creds.password_hash.clone())).await? {
-        return Err(AppError::invalid("new_password", Msg::new("新密码不能与原密码相同", "the new password must differ from the old one")));
+    account::check_password(new, &info.user.username, st.cfg.password_min_len)
+        .map_err(|m| AppError::invalid("new_password", m))?;
+    if st
+        .verify_password(new.to_string(), Some(creds.password_hash.clone()))
+        .await?
+    {
+        return Err(AppError::invalid(
+            "new_password",
+            Msg::new(
+                "新密码不能与原密码相同",
+                "the new password must differ from the old one",
+            ),
+        ));
     }
     let hash = st.hash_password(new.to_string()).await?;
     let now = clock::now();
     let mut after = creds.user.clone();
     after.must_change_password = false;
-    let next = if stage == LoginStage::Done { LoginStage::Done } else { pending_stage(needs(&after), true) };
+    let next = if stage == LoginStage::Done {
+        LoginStage::Done
+    } else {
+        pending_stage(needs(&after), true)
+    };
     let sid = info.session.as_ref().map(|s| s.id.clone());
     let keys = st.keys.clone();
     let actor = info.actor();
@@ -276,7 +370,11 @@ pub async fn change_password(st: &AppState, info: &AuthInfo, current: Option<&st
         if let Some(sid) = &sid {
             sessions::set_stage(c, sid, next)?;
         }
-        audit::append(c, &keys, &Event::new(&actor, "auth.password_change", "user", uid).org(org))?;
+        audit::append(
+            c,
+            &keys,
+            &Event::new(&actor, "auth.password_change", "user", uid).org(org),
+        )?;
         Ok(())
     })
     .await?;
@@ -296,18 +394,29 @@ pub async fn start_two_factor_setup(st: &AppState, info: &AuthInfo) -> Result<Se
         return Err(AppError::StagePending(stage));
     }
     if info.user.totp_enabled {
-        return Err(AppError::Conflict(Msg::new("两步验证已经开启", "two-factor login is already on")));
+        return Err(AppError::Conflict(Msg::new(
+            "两步验证已经开启",
+            "two-factor login is already on",
+        )));
     }
     let secret = two_factor::new_secret();
     let enc = st.keys.encrypt(&secret);
     let uid = info.user.id;
     let now = clock::now();
-    st.write(move |c| users::set_totp(c, uid, Some(&enc), false, now)).await?;
-    Ok(Setup { secret_base32: two_factor::base32(&secret), otpauth_url: two_factor::otpauth_url(&secret, &info.user.username) })
+    st.write(move |c| users::set_totp(c, uid, Some(&enc), false, now))
+        .await?;
+    Ok(Setup {
+        secret_base32: two_factor::base32(&secret),
+        otpauth_url: two_factor::otpauth_url(&secret, &info.user.username),
+    })
 }
 
 /// Turns TOTP on once the user shows a code from the new secret.
-pub async fn confirm_two_factor_setup(st: &AppState, info: &AuthInfo, code: &str) -> Result<LoginStage, AppError> {
+pub async fn confirm_two_factor_setup(
+    st: &AppState,
+    info: &AuthInfo,
+    code: &str,
+) -> Result<LoginStage, AppError> {
     let stage = info.stage();
     if !matches!(stage, LoginStage::SetUpTwoFactor | LoginStage::Done) {
         return Err(AppError::StagePending(stage));
@@ -315,17 +424,31 @@ pub async fn confirm_two_factor_setup(st: &AppState, info: &AuthInfo, code: &str
     let uid = info.user.id;
     let mut creds = st.read(move |c| users::credentials_by_id(c, uid)).await?;
     if creds.user.totp_enabled {
-        return Err(AppError::Conflict(Msg::new("两步验证已经开启", "two-factor login is already on")));
+        return Err(AppError::Conflict(Msg::new(
+            "两步验证已经开启",
+            "two-factor login is already on",
+        )));
     }
     if creds.totp_secret.is_none() {
-        return Err(AppError::Conflict(Msg::new("请先生成密钥", "start the setup first")));
+        return Err(AppError::Conflict(Msg::new(
+            "请先生成密钥",
+            "start the setup first",
+        )));
     }
     open_secret(st, &mut creds)?;
     let now = clock::now();
     let Some(step) = accept_code(&creds, code, now) else {
-        return Err(AppError::invalid("code", Msg::new("验证码不正确,请核对手机上的时间后重试", "the code is wrong; check the phone's clock and try again")));
+        return Err(AppError::invalid(
+            "code",
+            Msg::new(
+                "验证码不正确,请核对手机上的时间后重试",
+                "the code is wrong; check the phone's clock and try again",
+            ),
+        ));
     };
-    let enc = st.keys.encrypt(creds.totp_secret.as_deref().unwrap_or_default());
+    let enc = st
+        .keys
+        .encrypt(creds.totp_secret.as_deref().unwrap_or_default());
     let sid = info.session.as_ref().map(|s| s.id.clone());
     let keys = st.keys.clone();
     let actor = info.actor();
@@ -336,7 +459,11 @@ pub async fn confirm_two_factor_setup(st: &AppState, info: &AuthInfo, code: &str
         if let Some(sid) = &sid {
             sessions::set_stage(c, sid, LoginStage::Done)?;
         }
-        audit::append(c, &keys, &Event::new(&actor, "auth.two_factor_enabled", "user", uid).org(org))?;
+        audit::append(
+            c,
+            &keys,
+            &Event::new(&actor, "auth.two_factor_enabled", "user", uid).org(org),
+        )?;
         Ok(())
     })
     .await?;
@@ -344,27 +471,47 @@ pub async fn confirm_two_factor_setup(st: &AppState, info: &AuthInfo, code: &str
 }
 
 pub async fn logout(st: &AppState, info: &AuthInfo) -> Result<(), AppError> {
-    let Some(sid) = info.session.as_ref().map(|s| s.id.clone()) else { return Ok(()) };
+    let Some(sid) = info.session.as_ref().map(|s| s.id.clone()) else {
+        return Ok(());
+    };
     let keys = st.keys.clone();
     let actor = info.actor();
     let uid = info.user.id;
     let org = info.user.org_code.clone();
     st.write(move |c| {
         sessions::delete(c, &sid)?;
-        audit::append(c, &keys, &Event::new(&actor, "auth.logout", "user", uid).org(org))?;
+        audit::append(
+            c,
+            &keys,
+            &Event::new(&actor, "auth.logout", "user", uid).org(org),
+        )?;
         Ok(())
     })
     .await
 }
 
 /// Creates an API token for the user; the secret is returned once.
-pub async fn create_token(st: &AppState, info: &AuthInfo, name: &str, days: Option<i64>) -> Result<(i64, String), AppError> {
-    let name = shegong_domain::text::required_line(name, 60).map_err(|m| AppError::invalid("name", m))?;
+pub async fn create_token(
+    st: &AppState,
+    info: &AuthInfo,
+    name: &str,
+    days: Option<i64>,
+) -> Result<(i64, String), AppError> {
+    let name =
+        shegong_domain::text::required_line(name, 60).map_err(|m| AppError::invalid("name", m))?;
     let now = clock::now();
     let expires = match days {
         None => None,
         Some(d) if (1..=3650).contains(&d) => Some(now + d * 86_400),
-        Some(_) => return Err(AppError::invalid("days", Msg::new("有效天数应在 1 至 3650 之间", "days must be between 1 and 3650"))),
+        Some(_) => {
+            return Err(AppError::invalid(
+                "days",
+                Msg::new(
+                    "有效天数应在 1 至 3650 之间",
+                    "days must be between 1 and 3650",
+                ),
+            ));
+        }
     };
     let uid = info.user.id;
     let keys = st.keys.clone();
@@ -372,7 +519,11 @@ pub async fn create_token(st: &AppState, info: &AuthInfo, name: &str, days: Opti
     let org = info.user.org_code.clone();
     st.write(move |c| {
         let (id, secret) = tokens::create(c, uid, &name, expires, now)?;
-        audit::append(c, &keys, &Event::new(&actor, "token.create", "api_token", id).org(org))?;
+        audit::append(
+            c,
+            &keys,
+            &Event::new(&actor, "token.create", "api_token", id).org(org),
+        )?;
         Ok((id, secret))
     })
     .await
@@ -385,7 +536,11 @@ pub async fn revoke_token(st: &AppState, info: &AuthInfo, id: i64) -> Result<(),
     let org = info.user.org_code.clone();
     st.write(move |c| {
         tokens::revoke(c, uid, id, clock::now())?;
-        audit::append(c, &keys, &Event::new(&actor, "token.revoke", "api_token", id).org(org))?;
+        audit::append(
+            c,
+            &keys,
+            &Event::new(&actor, "token.revoke", "api_token", id).org(org),
+        )?;
         Ok(())
     })
     .await

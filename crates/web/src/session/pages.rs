@@ -1,7 +1,9 @@
 //! The login pages: password, code, forced password change, two-factor setup, logout, language.
 
 use super::{LoggedIn, two_factor};
-use crate::auth::{AnyStage, ClientIp, MaybeAuthed, SessionExpired, clear_session_cookie, session_cookie};
+use crate::auth::{
+    AnyStage, ClientIp, MaybeAuthed, SessionExpired, clear_session_cookie, session_cookie,
+};
 use crate::error::AppError;
 use crate::extract::{Q, UiForm};
 use crate::i18n::{LANG_COOKIE, Lang};
@@ -25,8 +27,14 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login_submit))
         .route("/login/code", get(code_page).post(code_submit))
-        .route("/login/password", get(forced_password_page).post(forced_password_submit))
-        .route("/login/two-factor-setup", get(setup_page).post(setup_submit))
+        .route(
+            "/login/password",
+            get(forced_password_page).post(forced_password_submit),
+        )
+        .route(
+            "/login/two-factor-setup",
+            get(setup_page).post(setup_submit),
+        )
         .route("/logout", post(logout))
         .route("/lang/{lang}", get(switch_lang))
 }
@@ -57,11 +65,20 @@ async fn login_page(
     Q(q): Q<NextQ>,
 ) -> Response {
     if let Some(i) = &info {
-        let to = if i.stage() == LoginStage::Done { safe_next(q.next.as_deref()) } else { stage_path(i.stage()).to_string() };
+        let to = if i.stage() == LoginStage::Done {
+            safe_next(q.next.as_deref())
+        } else {
+            stage_path(i.stage()).to_string()
+        };
         return Redirect::to(&to).into_response();
     }
     let token = shegong_store::keys::random_token(16);
-    let cookie = Cookie::build((LOGIN_COOKIE, token.clone())).path("/login").http_only(true).same_site(SameSite::Strict).secure(st.cfg.secure_cookies).build();
+    let cookie = Cookie::build((LOGIN_COOKIE, token.clone()))
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(st.cfg.secure_cookies)
+        .build();
     let page = LoginPage {
         c: Chrome::new(l, None, "/login"),
         login_token: token,
@@ -94,23 +111,63 @@ async fn login_submit(
     jar: CookieJar,
     UiForm(f): UiForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let expected = jar
+        .get(LOGIN_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
     let next = safe_next(f.next.as_deref());
     let again = |status: StatusCode, msg: String, username: String| {
         let token = shegong_store::keys::random_token(16);
-        let cookie = Cookie::build((LOGIN_COOKIE, token.clone())).path("/login").http_only(true).same_site(SameSite::Strict).build();
-        let page = LoginPage { c: Chrome::new(l, None, "/login"), login_token: token, next: next.clone(), username, error: Some(msg), expired: false, demo: st.cfg.demo };
+        let cookie = Cookie::build((LOGIN_COOKIE, token.clone()))
+            .path("/login")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .build();
+        let page = LoginPage {
+            c: Chrome::new(l, None, "/login"),
+            login_token: token,
+            next: next.clone(),
+            username,
+            error: Some(msg),
+            expired: false,
+            demo: st.cfg.demo,
+        };
         (status, jar.clone().add(cookie), Page(page)).into_response()
     };
     if expected.is_empty() || expected != f.login_token {
-        let msg = l.t("登录页面已过期,请重新输入。", "The login page expired; please enter your details again.").to_string();
+        let msg = l
+            .t(
+                "登录页面已过期,请重新输入。",
+                "The login page expired; please enter your details again.",
+            )
+            .to_string();
         return Ok(again(StatusCode::FORBIDDEN, msg, String::new()));
     }
-    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    match super::login(&st, previous.as_deref(), &f.username, &f.password, None, &ip, &ua).await {
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    match super::login(
+        &st,
+        previous.as_deref(),
+        &f.username,
+        &f.password,
+        None,
+        &ip,
+        &ua,
+    )
+    .await
+    {
         Ok(LoggedIn { token, stage, .. }) => {
-            let to = if stage == LoginStage::Done { next.clone() } else { stage_path(stage).to_string() };
-            let jar = jar.add(session_cookie(token, st.cfg.secure_cookies)).remove(Cookie::build(LOGIN_COOKIE).path("/login"));
+            let to = if stage == LoginStage::Done {
+                next.clone()
+            } else {
+                stage_path(stage).to_string()
+            };
+            let jar = jar
+                .add(session_cookie(token, st.cfg.secure_cookies))
+                .remove(Cookie::build(LOGIN_COOKIE).path("/login"));
             Ok((jar, Redirect::to(&to)).into_response())
         }
         Err(e @ (AppError::Unauthorized(_) | AppError::TooMany(_))) => {
@@ -133,7 +190,11 @@ async fn code_page(l: Lang, AnyStage(info): AnyStage) -> Response {
     if info.stage() != LoginStage::TwoFactor {
         return Redirect::to(stage_path(info.stage())).into_response();
     }
-    Page(CodePage { c: Chrome::for_user(l, &info, "/login/code"), error: None }).into_response()
+    Page(CodePage {
+        c: Chrome::for_user(l, &info, "/login/code"),
+        error: None,
+    })
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -142,12 +203,24 @@ struct CodeForm {
     code: String,
 }
 
-async fn code_submit(State(st): State<AppState>, l: Lang, AnyStage(info): AnyStage, UiForm(f): UiForm<CodeForm>) -> Result<Response, AppError> {
+async fn code_submit(
+    State(st): State<AppState>,
+    l: Lang,
+    AnyStage(info): AnyStage,
+    UiForm(f): UiForm<CodeForm>,
+) -> Result<Response, AppError> {
     match super::verify_second_factor(&st, &info, &f.code).await {
         Ok(stage) => Ok(Redirect::to(stage_path(stage)).into_response()),
         Err(AppError::Invalid(i)) => {
             let msg = i.errors.first().map(|e| l.m(&e.message).to_string());
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Page(CodePage { c: Chrome::for_user(l, &info, "/login/code"), error: msg })).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Page(CodePage {
+                    c: Chrome::for_user(l, &info, "/login/code"),
+                    error: msg,
+                }),
+            )
+                .into_response())
         }
         Err(e) => Err(e),
     }
@@ -168,8 +241,15 @@ async fn forced_password_page(l: Lang, AnyStage(info): AnyStage) -> Response {
     if info.stage() != LoginStage::ChangePassword {
         return Redirect::to(stage_path(info.stage())).into_response();
     }
-    Page(PasswordPage { c: Chrome::for_user(l, &info, "/login/password"), forced: true, done: false, action: "/login/password", current_error: None, new_error: None })
-        .into_response()
+    Page(PasswordPage {
+        c: Chrome::for_user(l, &info, "/login/password"),
+        forced: true,
+        done: false,
+        action: "/login/password",
+        current_error: None,
+        new_error: None,
+    })
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -180,7 +260,12 @@ pub struct PasswordForm {
     pub new_password: String,
 }
 
-async fn forced_password_submit(State(st): State<AppState>, l: Lang, AnyStage(info): AnyStage, UiForm(f): UiForm<PasswordForm>) -> Result<Response, AppError> {
+async fn forced_password_submit(
+    State(st): State<AppState>,
+    l: Lang,
+    AnyStage(info): AnyStage,
+    UiForm(f): UiForm<PasswordForm>,
+) -> Result<Response, AppError> {
     if info.stage() != LoginStage::ChangePassword {
         return Ok(Redirect::to(stage_path(info.stage())).into_response());
     }
@@ -188,7 +273,14 @@ async fn forced_password_submit(State(st): State<AppState>, l: Lang, AnyStage(in
         Ok(stage) => Ok(Redirect::to(stage_path(stage)).into_response()),
         Err(AppError::Invalid(i)) => {
             let msg = |field| i.message_for(field).map(|m| l.m(m).to_string());
-            let page = PasswordPage { c: Chrome::for_user(l, &info, "/login/password"), forced: true, done: false, action: "/login/password", current_error: None, new_error: msg("new_password") };
+            let page = PasswordPage {
+                c: Chrome::for_user(l, &info, "/login/password"),
+                forced: true,
+                done: false,
+                action: "/login/password",
+                current_error: None,
+                new_error: msg("new_password"),
+            };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Page(page)).into_response())
         }
         Err(e) => Err(e),
@@ -206,7 +298,11 @@ pub struct SetupPage {
     pub error: Option<String>,
 }
 
-async fn setup_page(State(st): State<AppState>, l: Lang, AnyStage(info): AnyStage) -> Result<Response, AppError> {
+async fn setup_page(
+    State(st): State<AppState>,
+    l: Lang,
+    AnyStage(info): AnyStage,
+) -> Result<Response, AppError> {
     if info.stage() != LoginStage::SetUpTwoFactor {
         return Ok(Redirect::to(stage_path(info.stage())).into_response());
     }
@@ -228,7 +324,12 @@ pub struct SetupForm {
     pub code: String,
 }
 
-async fn setup_submit(State(st): State<AppState>, l: Lang, AnyStage(info): AnyStage, UiForm(f): UiForm<SetupForm>) -> Result<Response, AppError> {
+async fn setup_submit(
+    State(st): State<AppState>,
+    l: Lang,
+    AnyStage(info): AnyStage,
+    UiForm(f): UiForm<SetupForm>,
+) -> Result<Response, AppError> {
     match super::confirm_two_factor_setup(&st, &info, &f.code).await {
         Ok(stage) => Ok(Redirect::to(stage_path(stage)).into_response()),
         Err(AppError::Invalid(i)) => {
@@ -248,15 +349,27 @@ async fn setup_submit(State(st): State<AppState>, l: Lang, AnyStage(info): AnySt
     }
 }
 
-async fn logout(State(st): State<AppState>, jar: CookieJar, MaybeAuthed(info): MaybeAuthed) -> Result<Response, AppError> {
+async fn logout(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    MaybeAuthed(info): MaybeAuthed,
+) -> Result<Response, AppError> {
     if let Some(info) = info {
         super::logout(&st, &info).await?;
     }
     Ok((jar.add(clear_session_cookie()), Redirect::to("/login")).into_response())
 }
 
-async fn switch_lang(crate::extract::P(lang): crate::extract::P<String>, jar: CookieJar, Q(q): Q<NextQ>) -> Response {
+async fn switch_lang(
+    crate::extract::P(lang): crate::extract::P<String>,
+    jar: CookieJar,
+    Q(q): Q<NextQ>,
+) -> Response {
     let value = if lang == "en" { "en" } else { "zh" };
-    let cookie = Cookie::build((LANG_COOKIE, value)).path("/").max_age(time::Duration::days(365)).same_site(SameSite::Lax).build();
+    let cookie = Cookie::build((LANG_COOKIE, value))
+        .path("/")
+        .max_age(time::Duration::days(365))
+        .same_site(SameSite::Lax)
+        .build();
     (jar.add(cookie), Redirect::to(&safe_next(q.next.as_deref()))).into_response()
 }

@@ -35,7 +35,9 @@ pub fn accept(secret: &[u8], code: &str, last_step: Option<i64>, now: i64) -> Op
 
 /// The code an authenticator app shows at `now` (for tests and the demo).
 pub fn code_at(secret: &[u8], now: i64) -> String {
-    totp(secret, "x").map(|t| t.generate(now as u64).to_string()).unwrap_or_default()
+    totp(secret, "x")
+        .map(|t| t.generate(now as u64).to_string())
+        .unwrap_or_default()
 }
 
 pub fn base32(secret: &[u8]) -> String {
@@ -43,13 +45,20 @@ pub fn base32(secret: &[u8]) -> String {
 }
 
 pub fn otpauth_url(secret: &[u8], account: &str) -> String {
-    totp(secret, account).and_then(|t| t.to_url().ok()).unwrap_or_default()
+    totp(secret, account)
+        .and_then(|t| t.to_url().ok())
+        .unwrap_or_default()
 }
 
 /// The `otpauth://` URL as an SVG QR code, for phones to scan.
 pub fn qr_svg(url: &str) -> String {
     QrCode::new(url.as_bytes())
-        .map(|c| c.render::<svg::Color>().min_dimensions(200, 200).quiet_zone(true).build())
+        .map(|c| {
+            c.render::<svg::Color>()
+                .min_dimensions(200, 200)
+                .quiet_zone(true)
+                .build()
+        })
         .unwrap_or_default()
 }
 
@@ -64,7 +73,10 @@ mod tests {
         let code = code_at(&s, now);
         let step = accept(&s, &code, None, now).expect("current code");
         assert_eq!(accept(&s, &code, Some(step), now), None, "replayed");
-        assert!(accept(&s, &code, None, now + 30).is_some(), "one step of skew");
+        assert!(
+            accept(&s, &code, None, now + 30).is_some(),
+            "one step of skew"
+        );
         assert_eq!(accept(&s, &code, None, now + 120), None, "too late");
         assert_eq!(accept(&s, "12345", None, now), None);
         assert_eq!(accept(&s, "abcdef", None, now), None);

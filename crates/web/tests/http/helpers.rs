@@ -48,35 +48,62 @@ pub async fn spawn_app_with(t: TestDb, cfg: WebConfig) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
-    TestApp { base: format!("http://{addr}"), t, state }
+    TestApp {
+        base: format!("http://{addr}"),
+        t,
+        state,
+    }
 }
 
 fn seed(t: &TestDb) {
-    let rows: Vec<_> = org::read_division_dir(&std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../divisions/hunan"))
-        .unwrap()
-        .into_iter()
-        .filter(|r| {
-            let c = r.code.as_str();
-            c == "43" || c == "4302" || c.starts_with("430202") || c.starts_with("430203")
-        })
-        .collect();
+    let rows: Vec<_> = org::read_division_dir(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../divisions/hunan"),
+    )
+    .unwrap()
+    .into_iter()
+    .filter(|r| {
+        let c = r.code.as_str();
+        c == "43" || c == "4302" || c.starts_with("430202") || c.starts_with("430203")
+    })
+    .collect();
     let hash = Hashing::fast_insecure().hash(PASSWORD);
     let actor = Actor::system("test");
     t.db.write(|c| {
         org::import_divisions(c, &rows)?;
-        org::upsert_operator(c, &OrgCode::parse(OPERATOR).unwrap(), "荷塘区阳光社会工作服务中心")?;
+        org::upsert_operator(
+            c,
+            &OrgCode::parse(OPERATOR).unwrap(),
+            "荷塘区阳光社会工作服务中心",
+        )?;
         for s in ["430202001", "430202002", "430202003"] {
             org::link_station(c, OPERATOR, s)?;
         }
         for (u, role, org_code) in ACCOUNTS {
             let id = users::create(
                 c,
-                &NewUser { username: u, display_name: u, role, org_code, password_hash: &hash, must_change_password: false, two_factor_exempt: true },
+                &NewUser {
+                    username: u,
+                    display_name: u,
+                    role,
+                    org_code,
+                    password_hash: &hash,
+                    must_change_password: false,
+                    two_factor_exempt: true,
+                },
                 shegong_domain::clock::now(),
             )?;
-            audit::append(c, &t.keys, &Event::new(&actor, "user.create", "user", id).org(org_code))?;
+            audit::append(
+                c,
+                &t.keys,
+                &Event::new(&actor, "user.create", "user", id).org(org_code),
+            )?;
         }
         Ok(())
     })
@@ -84,7 +111,11 @@ fn seed(t: &TestDb) {
 }
 
 pub fn client() -> Client {
-    Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// A logged-in API client.
@@ -102,22 +133,55 @@ impl TestApp {
     /// Logs in through the API with the seed password.
     pub async fn api(&self, username: &str) -> Api {
         let c = client();
-        let r = c.post(self.url("/api/v1/auth/login")).json(&json!({"username": username, "password": PASSWORD})).send().await.unwrap();
+        let r = c
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "login as {username}");
         let v: Value = r.json().await.unwrap();
-        Api { c, csrf: v["csrf_token"].as_str().unwrap().to_string(), base: self.base.clone() }
+        Api {
+            c,
+            csrf: v["csrf_token"].as_str().unwrap().to_string(),
+            base: self.base.clone(),
+        }
     }
 
     pub fn user_id(&self, username: &str) -> i64 {
         let u = username.to_string();
-        self.t.db.read(move |c| users::credentials_by_username(c, &u)).unwrap().unwrap().user.id
+        self.t
+            .db
+            .read(move |c| users::credentials_by_username(c, &u))
+            .unwrap()
+            .unwrap()
+            .user
+            .id
     }
 
     /// Number of audit entries with this action.
     pub fn audit_count(&self, action: &str) -> usize {
         let scope = shegong_domain::scope::Scope::new(vec![OrgCode::parse("43").unwrap()]);
-        let f = audit::Filter { action_prefix: Some(action.into()), include_unscoped: true, ..Default::default() };
-        self.t.db.read(|c| audit::list(c, &scope, &f, shegong_store::query::Page::new(Some(1), Some(200)))).unwrap().items.iter().filter(|e| e.action == action).count()
+        let f = audit::Filter {
+            action_prefix: Some(action.into()),
+            include_unscoped: true,
+            ..Default::default()
+        };
+        self.t
+            .db
+            .read(|c| {
+                audit::list(
+                    c,
+                    &scope,
+                    &f,
+                    shegong_store::query::Page::new(Some(1), Some(200)),
+                )
+            })
+            .unwrap()
+            .items
+            .iter()
+            .filter(|e| e.action == action)
+            .count()
     }
 }
 
@@ -131,26 +195,55 @@ impl Api {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Response {
-        self.c.post(self.url(path)).header("X-CSRF-Token", &self.csrf).json(&body).send().await.unwrap()
+        self.c
+            .post(self.url(path))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> Response {
-        self.c.patch(self.url(path)).header("X-CSRF-Token", &self.csrf).json(&body).send().await.unwrap()
+        self.c
+            .patch(self.url(path))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn delete(&self, path: &str) -> Response {
-        self.c.delete(self.url(path)).header("X-CSRF-Token", &self.csrf).send().await.unwrap()
+        self.c
+            .delete(self.url(path))
+            .header("X-CSRF-Token", &self.csrf)
+            .send()
+            .await
+            .unwrap()
     }
 }
 
 /// Asserts a problem+json answer with the status and a Chinese detail; returns the body.
 pub async fn problem(r: Response, status: u16) -> Value {
     assert_eq!(r.status().as_u16(), status, "status");
-    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-    assert!(ct.starts_with("application/problem+json"), "content type {ct}");
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "content type {ct}"
+    );
     let v: Value = r.json().await.unwrap();
     let detail = v["detail"].as_str().unwrap_or_default();
-    assert!(detail.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "detail in Chinese: {detail}");
+    assert!(
+        detail
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "detail in Chinese: {detail}"
+    );
     v
 }
 
