@@ -51,8 +51,9 @@ impl Scope {
             .iter()
             .map(|r| {
                 if r.is_operator() {
-                    // Exact match: [code, code + "\0").
-                    (r.as_str().to_string(), format!("{}\u{0}", r.as_str()))
+                    // Exact match: [code, code + "\u{1}"). Not "\0": PostgreSQL refuses NUL in
+                    // text, so such a bound failed every query of an operator's staff there.
+                    (r.as_str().to_string(), format!("{}\u{1}", r.as_str()))
                 } else {
                     (r.as_str().to_string(), prefix_successor(r.as_str()))
                 }
@@ -89,6 +90,20 @@ mod tests {
     fn empty_scope_contains_nothing() {
         assert!(!Scope::empty().contains("43"));
         assert!(Scope::empty().code_ranges().is_empty());
+    }
+
+    #[test]
+    fn operator_bounds_hold_no_nul() {
+        let s = scope(&["OPHT01"]);
+        assert_eq!(
+            s.code_ranges(),
+            vec![("OPHT01".to_string(), "OPHT01\u{1}".to_string())]
+        );
+        assert!(
+            s.code_ranges()
+                .iter()
+                .all(|(lo, hi)| !lo.contains('\0') && !hi.contains('\0'))
+        );
     }
 
     #[test]

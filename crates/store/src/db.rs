@@ -154,7 +154,7 @@ impl Db {
         let build = |read_only: bool, size: u32| {
             r2d2::Pool::builder()
                 .max_size(size)
-                .min_idle(Some(if read_only { 1 } else { 1 }))
+                .min_idle(Some(1))
                 .connection_timeout(Duration::from_secs(30))
                 .test_on_check_out(false)
                 .build(Manager {

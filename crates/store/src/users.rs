@@ -58,11 +58,14 @@ pub struct Credentials {
     pub totp_last_step: Option<i64>,
 }
 
+/// A user with the password hash, the (encrypted) TOTP secret and the last TOTP step used.
+type CredentialRow = (User, String, Option<Vec<u8>>, Option<i64>);
+
 pub fn credentials_by_username(
     conn: &mut DbConn,
     username: &str,
 ) -> StoreResult<Option<Credentials>> {
-    let row: Option<(User, String, Option<Vec<u8>>, Option<i64>)> = users::table
+    let row: Option<CredentialRow> = users::table
         .filter(users::username.eq(username))
         .select((
             User::as_select(),

@@ -101,11 +101,13 @@ pub async fn finish_errors(lang: Lang, req: Request, next: Next) -> Response {
     if status.as_u16() < 400 {
         return resp;
     }
-    let err = resp
-        .extensions()
-        .get::<AppError>()
-        .cloned()
-        .unwrap_or_else(|| by_status(status));
+    let err = match resp.extensions().get::<AppError>() {
+        Some(e) => e.clone(),
+        // A page a handler rendered with an error status on purpose (a form again with inline
+        // messages, 422) is already what the browser should see.
+        None if !is_api(&path) && is_html(&resp) => return resp,
+        None => by_status(status),
+    };
     if is_api(&path) {
         if resp.extensions().get::<AppError>().is_some() {
             return resp;
@@ -116,6 +118,13 @@ pub async fn finish_errors(lang: Lang, req: Request, next: Next) -> Response {
     }
     let info = resp.extensions().get::<Arc<AuthInfo>>().cloned();
     ui::error_response(err, lang, info.as_deref(), &path, is_get, htmx)
+}
+
+fn is_html(resp: &Response) -> bool {
+    resp.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }
 
 fn by_status(status: StatusCode) -> AppError {
