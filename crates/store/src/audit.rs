@@ -458,7 +458,12 @@ pub fn list(
             q = q.filter(audit_log::actor.eq(a.clone()));
         }
         if let Some(p) = &f.action_prefix {
-            q = q.filter(audit_log::action.like(format!("{}%", p.replace(['%', '_', '\\'], ""))));
+            // Escaped, not stripped: action ids are full of `_` (auth.password_change).
+            q = q.filter(
+                audit_log::action
+                    .like(crate::query::like_prefix(p))
+                    .escape('\\'),
+            );
         }
         if let Some(o) = &f.outcome {
             q = q.filter(audit_log::outcome.eq(o.clone()));

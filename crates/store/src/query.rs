@@ -49,6 +49,13 @@ pub fn like_contains(q: &str) -> String {
     s
 }
 
+/// Escapes `%`, `_` and `\` for a "starts with" LIKE pattern used with `ESCAPE '\'`.
+pub fn like_prefix(q: &str) -> String {
+    let mut s = like_contains(q);
+    s.remove(0);
+    s
+}
+
 /// `col` lies in `scope`, as a boxed SQL condition on code ranges (B-tree friendly on both
 /// databases). An empty scope matches nothing.
 #[macro_export]
@@ -109,5 +116,6 @@ mod tests {
     #[test]
     fn like_patterns_escape_wildcards() {
         assert_eq!(like_contains("50%_a\\"), "%50\\%\\_a\\\\%");
+        assert_eq!(like_prefix("auth.two_factor"), "auth.two\\_factor%");
     }
 }

@@ -1,6 +1,8 @@
 //! Routes, templates, sessions, CSRF and access checks of the shegong server (design.md layer
 //! `web`). Each feature has one module holding its shared logic, its pages and its API.
 
+pub mod account;
+pub mod audit_log;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -30,7 +32,13 @@ use utoipa_axum::router::OpenApiRouter;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "shegong API", description = "乡镇(街道)社工站信息系统接口 — the JSON API of a township social work station system (DB43/T 2783—2023, 7.6). Errors are application/problem+json with a Chinese `detail`. Unsafe requests with a session cookie need the `X-CSRF-Token` header; integrations may use `Authorization: Bearer <token>` instead."),
-    tags((name = "auth", description = "登录、两步验证、API 令牌"), (name = "home", description = "首页统计"), (name = "org", description = "组织架构:行政区划、乡镇(街道)社工站、承接方"), (name = "users", description = "用户管理:管理范围内的账号、重置密码、解锁、两步验证"))
+    tags(
+        (name = "auth", description = "登录、两步验证、API 令牌"),
+        (name = "home", description = "首页统计"),
+        (name = "org", description = "组织架构:行政区划、乡镇(街道)社工站、承接方"),
+        (name = "users", description = "用户管理:管理范围内的账号、重置密码、解锁、两步验证"),
+        (name = "audit", description = "审计日志(哈希链,只读;《网络安全法》第二十一条:至少保存六个月)")
+    )
 )]
 struct ApiDoc;
 
@@ -41,6 +49,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(home::api::router())
         .merge(org::api::router())
         .merge(users::api::router())
+        .merge(audit_log::api::router())
         .split_for_parts()
 }
 
@@ -52,7 +61,9 @@ pub fn app(state: AppState) -> Router {
         .merge(session::pages::router())
         .merge(home::pages::router())
         .merge(org::pages::router())
-        .merge(users::pages::router());
+        .merge(users::pages::router())
+        .merge(audit_log::pages::router())
+        .merge(account::pages::router());
     Router::new()
         .merge(pages)
         .merge(api)

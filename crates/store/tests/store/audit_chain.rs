@@ -122,3 +122,19 @@ db_test!(fn listing_filters_and_scope(t) {
     let by_action = t.db.read(|c| audit::list(c, &all, &audit::Filter { action_prefix: Some("org.".into()), include_unscoped: true, ..Default::default() }, Page::default())).unwrap();
     assert_eq!(by_action.total, 1);
 });
+
+db_test!(fn action_prefixes_match_underscores_literally(t) {
+    let actor = Actor::system("test");
+    for a in ["auth.password_change", "auth.passwordXchange", "auth.two_factor", "auth.two_factor_disabled", "auth.twoXfactor"] {
+        t.db.write(|c| audit::append(c, &t.keys, &Event::new(&actor, a, "user", 1).org("430202001"))).unwrap();
+    }
+    let all = Scope::new(vec![OrgCode::parse("43").unwrap()]);
+    let actions = |prefix: &str| {
+        let f = audit::Filter { action_prefix: Some(prefix.into()), ..Default::default() };
+        t.db.read(|c| audit::list(c, &all, &f, Page::default())).unwrap().items.into_iter().map(|e| e.action).collect::<Vec<_>>()
+    };
+    assert_eq!(actions("auth.password_change"), ["auth.password_change"]);
+    assert_eq!(actions("auth.two_factor"), ["auth.two_factor_disabled", "auth.two_factor"]);
+    assert!(actions("auth.%").is_empty(), "a % is a character, not a wildcard");
+    assert_eq!(actions("auth.").len(), 5);
+});

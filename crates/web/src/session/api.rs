@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(change_password))
         .routes(routes!(two_factor_setup))
         .routes(routes!(two_factor_confirm))
+        .routes(routes!(two_factor_disable))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
 }
@@ -242,6 +243,20 @@ async fn two_factor_confirm(
     Ok(step(
         super::confirm_two_factor_setup(&st, &info, &b.code).await?,
     ))
+}
+
+/// Turn two-factor login off with a current code. Refused (403) for roles that must use it
+/// (system admins, purchasers); a wrong code counts toward the login lockout.
+#[utoipa::path(post, path = "/api/v1/auth/two-factor/disable", tag = "auth", request_body = CodeBody,
+    responses((status = 204), (status = 403, body = Problem), (status = 409, description = "two-factor login is not on", body = Problem),
+        (status = 422, body = Problem), (status = 429, body = Problem)))]
+async fn two_factor_disable(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    ApiJson(b): ApiJson<CodeBody>,
+) -> ApiResult<StatusCode> {
+    super::disable_two_factor(&st, &info, &b.code).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Serialize, ToSchema)]

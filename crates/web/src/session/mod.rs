@@ -106,7 +106,7 @@ pub async fn login(
         .verify_password(password.to_string(), Some(creds.password_hash.clone()))
         .await?
     {
-        return Err(count_failure(st, &creds, &actor, "password", now).await?);
+        return Err(count_failure(st, &creds, &actor, "auth.login", "password", now).await?);
     }
     let mut stage = pending_stage(needs(&creds.user), false);
     let mut step = None;
@@ -116,7 +116,7 @@ pub async fn login(
     {
         step = accept_code(&creds, code, now);
         if step.is_none() {
-            return Err(count_failure(st, &creds, &actor, "two_factor", now).await?);
+            return Err(count_failure(st, &creds, &actor, "auth.login", "two_factor", now).await?);
         }
         stage = pending_stage(needs(&creds.user), true);
     }
@@ -174,11 +174,13 @@ fn open_secret(st: &AppState, creds: &mut Credentials) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Counts a failed password or code toward the lockout and answers accordingly.
+/// Counts a failed password or code toward the lockout and answers accordingly. `action` is the
+/// audit action the failure is recorded under (`auth.login`, or the step that asked for a code).
 async fn count_failure(
     st: &AppState,
     creds: &Credentials,
     actor: &Actor,
+    action: &'static str,
     what: &str,
     now: i64,
 ) -> Result<AppError, AppError> {
@@ -198,7 +200,7 @@ async fn count_failure(
         audit::append(
             c,
             &keys,
-            &Event::new(&actor, "auth.login", "user", uid)
+            &Event::new(&actor, action, "user", uid)
                 .org(org)
                 .outcome(Outcome::Failed)
                 .detail(json!({"reason": what, "locked": after.locked_until.is_some()})),
@@ -285,7 +287,7 @@ pub async fn verify_second_factor(
     let actor = info.actor();
     let Some(step) = accept_code(&creds, code, now) else {
         return Err(
-            match count_failure(st, &creds, &actor, "two_factor", now).await? {
+            match count_failure(st, &creds, &actor, "auth.login", "two_factor", now).await? {
                 AppError::Unauthorized(_) => AppError::invalid(
                     "code",
                     Msg::new("验证码不正确或已使用", "the code is wrong or already used"),
@@ -468,6 +470,69 @@ pub async fn confirm_two_factor_setup(
     })
     .await?;
     Ok(LoginStage::Done)
+}
+
+/// Turns TOTP off, for roles that do not require it, once the user shows a current code (so a
+/// session left open on a shared computer cannot quietly weaken the account). A wrong code counts
+/// toward the lockout like a wrong login code: six digits must not be guessable through this form.
+pub async fn disable_two_factor(
+    st: &AppState,
+    info: &AuthInfo,
+    code: &str,
+) -> Result<(), AppError> {
+    let stage = info.stage();
+    if stage != LoginStage::Done {
+        return Err(AppError::StagePending(stage));
+    }
+    if info.user.role().requires_two_factor() {
+        return Err(AppError::Forbidden(Msg::new(
+            "您的角色必须使用两步验证(等保 2.0 要求),不能关闭",
+            "your role must use two-factor login; it cannot be turned off",
+        )));
+    }
+    let uid = info.user.id;
+    let mut creds = st.read(move |c| users::credentials_by_id(c, uid)).await?;
+    if !creds.user.totp_enabled {
+        return Err(AppError::Conflict(Msg::new(
+            "两步验证尚未开启",
+            "two-factor login is not on",
+        )));
+    }
+    open_secret(st, &mut creds)?;
+    let now = clock::now();
+    let actor = info.actor();
+    if accept_code(&creds, code, now).is_none() {
+        return Err(
+            match count_failure(
+                st,
+                &creds,
+                &actor,
+                "auth.two_factor_disabled",
+                "two_factor",
+                now,
+            )
+            .await?
+            {
+                AppError::Unauthorized(_) => AppError::invalid(
+                    "code",
+                    Msg::new("验证码不正确或已使用", "the code is wrong or already used"),
+                ),
+                other => other,
+            },
+        );
+    }
+    let keys = st.keys.clone();
+    let org = info.user.org_code.clone();
+    st.write(move |c| {
+        users::set_totp(c, uid, None, false, now)?;
+        audit::append(
+            c,
+            &keys,
+            &Event::new(&actor, "auth.two_factor_disabled", "user", uid).org(org),
+        )?;
+        Ok(())
+    })
+    .await
 }
 
 pub async fn logout(st: &AppState, info: &AuthInfo) -> Result<(), AppError> {

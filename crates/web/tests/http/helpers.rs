@@ -1,5 +1,7 @@
 //! A fresh server on a random port over a fresh database for each test (zero-to-production's
 //! `spawn_app`), with the 荷塘区 tree, an operator and one account per role.
+// The harness of every feature's tests: not every helper is used by the features merged so far.
+#![allow(dead_code)]
 
 use reqwest::{Client, Response, StatusCode, redirect};
 use serde_json::{Value, json};
@@ -268,4 +270,40 @@ macro_rules! http_test {
             }
         }
     };
+}
+
+/// The key bytes of a base32 TOTP secret as shown to users (RFC 4648, no padding).
+pub fn totp_secret(b32: &str) -> Vec<u8> {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits = 0u64;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for ch in b32.bytes().filter(|b| *b != b'=') {
+        let v = alphabet.iter().position(|a| *a == ch).unwrap() as u64;
+        bits = (bits << 5) | v;
+        n += 5;
+        if n >= 8 {
+            out.push((bits >> (n - 8)) as u8);
+            n -= 8;
+        }
+    }
+    out
+}
+
+/// The value of the form field `name` in a page (`name="…" value="…"`), as written: fine for the
+/// hex tokens read this way, which need no HTML unescaping.
+pub fn form_value(html: &str, name: &str) -> String {
+    between(html, &format!("name=\"{name}\" value=\""), "\"")
+}
+
+/// The text between the first `start` and the next `end`.
+pub fn between(html: &str, start: &str, end: &str) -> String {
+    let i = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start:?} not in the page"))
+        + start.len();
+    let j = html[i..]
+        .find(end)
+        .unwrap_or_else(|| panic!("{end:?} not after {start:?}"));
+    html[i..i + j].to_string()
 }

@@ -150,21 +150,3 @@ http_test!(async fn admins_must_set_up_two_factor_and_then_use_it(app) {
     let stored = app.t.db.read(|c| shegong_store::users::credentials_by_username(c, "admin")).unwrap().unwrap().totp_secret.unwrap();
     assert_ne!(stored, secret);
 });
-
-fn totp_secret(b32: &str) -> Vec<u8> {
-    // RFC 4648 base32 without padding.
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut bits = 0u64;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for ch in b32.bytes().filter(|b| *b != b'=') {
-        let v = alphabet.iter().position(|a| *a == ch).unwrap() as u64;
-        bits = (bits << 5) | v;
-        n += 5;
-        if n >= 8 {
-            out.push((bits >> (n - 8)) as u8);
-            n -= 8;
-        }
-    }
-    out
-}

@@ -2,6 +2,8 @@
 
 mod helpers;
 
+mod account;
+mod audit_log;
 mod bad_input;
 mod login;
 mod ops;
