@@ -68,12 +68,15 @@ impl OrgLevel {
     }
 }
 
-/// Prefix of operator codes: keeps them apart from the all-digit division codes, so a division
-/// subtree never takes in an operator by accident.
-pub const OPERATOR_PREFIX: &str = "OP";
+/// Marks an operator code: the code of the division that registered the operator (province,
+/// city or county), then `OP`, then 2–20 upper-case letters or digits, e.g. `430202OP01`. Digits
+/// never contain `OP`, so an operator is never mistaken for a division, and its place in the tree
+/// is its prefix: the county that contracts it (or the city or province) reaches it through its
+/// ordinary subtree, and nothing below that does (docs/decisions/0010).
+pub const OPERATOR_MARK: &str = "OP";
 
-/// A valid org code: a division code of 2, 4, 6, 9 or 12 digits, or an operator code `OP…`
-/// (2–30 upper-case letters or digits after the prefix).
+/// A valid org code: a division code of 2, 4, 6, 9 or 12 digits, or an operator code
+/// `<division>OP<suffix>` (see [`OPERATOR_MARK`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct OrgCode(String);
@@ -81,17 +84,20 @@ pub struct OrgCode(String);
 impl OrgCode {
     pub fn parse(s: &str) -> Result<Self, Msg> {
         let s = s.trim();
-        if let Some(rest) = s.strip_prefix(OPERATOR_PREFIX) {
-            let ok = (2..=30).contains(&rest.len())
-                && rest
+        if let Some((division, suffix)) = s.split_once(OPERATOR_MARK) {
+            let division_ok = [2, 4, 6].contains(&division.len())
+                && division.bytes().all(|b| b.is_ascii_digit())
+                && OrgCode::parse(division).is_ok();
+            let suffix_ok = (2..=20).contains(&suffix.len())
+                && suffix
                     .bytes()
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-            return if ok {
+            return if division_ok && suffix_ok {
                 Ok(OrgCode(s.to_string()))
             } else {
                 Err(Msg::new(
-                    "承接方编码应为 OP 加 2 至 30 位大写字母或数字",
-                    "an operator code is OP followed by 2 to 30 upper-case letters or digits",
+                    "承接方编码应为登记地的省、市或县区划代码加 OP 和 2 至 20 位大写字母或数字,如 430202OP01",
+                    "an operator code is the province, city or county code where it is registered, then OP and 2 to 20 upper-case letters or digits, e.g. 430202OP01",
                 ))
             };
         }
@@ -133,17 +139,24 @@ impl OrgCode {
     }
 
     pub fn is_operator(&self) -> bool {
-        self.0.starts_with(OPERATOR_PREFIX)
+        self.0.contains(OPERATOR_MARK)
     }
 
-    /// The division this code belongs to one level up; `None` for a province or an operator.
+    /// The division code part: the code itself, or for an operator the division that registered it.
+    fn division_part(&self) -> &str {
+        self.0.split(OPERATOR_MARK).next().unwrap_or(&self.0)
+    }
+
+    /// The node one level up: the division above, or for an operator the division that
+    /// registered it; `None` for a province.
     pub fn parent(&self) -> Option<OrgCode> {
         let parent_len = match self.level() {
             OrgLevel::City => 2,
             OrgLevel::County => 4,
             OrgLevel::Township => 6,
             OrgLevel::Village => 9,
-            OrgLevel::Province | OrgLevel::Operator => return None,
+            OrgLevel::Operator => return Some(OrgCode(self.division_part().to_string())),
+            OrgLevel::Province => return None,
         };
         Some(OrgCode(self.0[..parent_len].to_string()))
     }
@@ -160,18 +173,21 @@ impl OrgCode {
         out
     }
 
-    /// Whether `other` is this node or lies below it in the division tree.
+    /// Whether `other` is this node or lies below it: a division's subtree holds its lower
+    /// divisions and the operators registered there; an operator holds only itself.
     pub fn covers(&self, other: &str) -> bool {
         if self.is_operator() {
             other == self.0
         } else {
-            other.starts_with(&self.0) && !other.starts_with(OPERATOR_PREFIX)
+            other.starts_with(&self.0)
         }
     }
 
-    /// The county (GB/T 2260) this node lies in, if it is at county level or below.
+    /// The county (GB/T 2260) this node lies in, if it is at county level or below (an operator
+    /// registered at a county lies in it).
     pub fn county(&self) -> Option<OrgCode> {
-        (!self.is_operator() && self.0.len() >= 6).then(|| OrgCode(self.0[..6].to_string()))
+        let d = self.division_part();
+        (d.len() >= 6).then(|| OrgCode(d[..6].to_string()))
     }
 
     /// The township station this node lies in, if it is at township level or below.
@@ -233,14 +249,18 @@ mod tests {
         assert_eq!(c("430202").level(), OrgLevel::County);
         assert_eq!(c("430202001").level(), OrgLevel::Township);
         assert_eq!(c("430202001001").level(), OrgLevel::Village);
-        assert_eq!(c("OP430202A1").level(), OrgLevel::Operator);
+        assert_eq!(c("430202OPA1").level(), OrgLevel::Operator);
+        assert_eq!(c("43OP01").level(), OrgLevel::Operator);
     }
 
     #[test]
     fn parents_and_ancestors() {
         assert_eq!(c("430202001001").parent(), Some(c("430202001")));
         assert_eq!(c("43").parent(), None);
-        assert_eq!(c("OPHT01").parent(), None);
+        assert_eq!(c("430202OPHT01").parent(), Some(c("430202")));
+        assert_eq!(c("4302OP01").county(), None);
+        assert_eq!(c("430202OP01").county(), Some(c("430202")));
+        assert_eq!(c("430202OP01").station(), None);
         let anc: Vec<String> = c("430202001001")
             .ancestors()
             .into_iter()
@@ -262,6 +282,11 @@ mod tests {
             "op12",
             "OP",
             "OPx1",
+            "OPHT01",
+            "430202001OP01",
+            "430202OP1",
+            "430202OPab",
+            "430200OP01",
             "430000",
             "430202000",
         ] {
@@ -276,9 +301,13 @@ mod tests {
         assert!(c("4302").covers("430202001001"));
         assert!(c("430202").covers("430202"));
         assert!(!c("430202").covers("430203001"));
-        assert!(!c("43").covers("OP43X1"));
-        assert!(c("OPAB").covers("OPAB"));
-        assert!(!c("OPAB").covers("OPABC"));
+        // An operator lies in the subtree of the division that registered it, and no lower.
+        assert!(c("43").covers("430202OPAB"));
+        assert!(c("430202").covers("430202OPAB"));
+        assert!(!c("430202001").covers("430202OPAB"));
+        assert!(!c("430203").covers("430202OPAB"));
+        assert!(c("430202OPAB").covers("430202OPAB"));
+        assert!(!c("430202OPAB").covers("430202OPABC"));
     }
 
     #[test]
@@ -296,6 +325,20 @@ mod tests {
                 for a in code.ancestors() {
                     prop_assert!(a.covers(code.as_str()));
                     prop_assert!(a.as_str().len() < code.as_str().len());
+                }
+            }
+        }
+
+        #[test]
+        fn an_operator_is_reached_exactly_through_its_registering_division(
+            div in "43(0[1-9](0[1-9])?)?", suffix in "[A-Z0-9]{2,8}", probe in "43[0-9]{0,10}",
+        ) {
+            if let Ok(op) = OrgCode::parse(&format!("{div}OP{suffix}")) {
+                let parent = op.parent().unwrap();
+                prop_assert_eq!(parent.as_str(), div.as_str());
+                prop_assert!(parent.covers(op.as_str()));
+                if let Ok(other) = OrgCode::parse(&probe) {
+                    prop_assert_eq!(other.covers(op.as_str()), div.starts_with(other.as_str()));
                 }
             }
         }

@@ -324,7 +324,7 @@ mod tests {
             decide(&head, Action::ReadRecord, &conf(false)),
             Decision::Allow
         );
-        let sup = principal(Role::Supervisor, &["OPHT01", "430202001"]);
+        let sup = principal(Role::Supervisor, &["430202OPHT01", "430202001"]);
         assert_eq!(
             decide(&sup, Action::ReadRecord, &conf(false)),
             Decision::NotFound

@@ -1,17 +1,14 @@
 //! What part of the org tree a user's role reaches.
 
-use crate::org::{OPERATOR_PREFIX, OrgCode, OrgLevel};
+use crate::org::OrgCode;
 
 /// The nodes a user reaches: the subtree of each division node listed, and each operator node
 /// exactly. A role held at a division node has one entry; an operator's staff reach the operator
 /// itself plus every station it runs (R-6, "an operator organisation is linked to the stations it runs").
 ///
-/// A province node also reaches every operator organisation (承接方). Operators sit beside the
-/// division tree (their codes carry no place), and a deployment serves at most one province, so
-/// the province is the one level that stands above all of them: the provincial system admin
-/// registers operators and opens their accounts, the provincial civil-affairs bureau (purchaser)
-/// sees whom it contracts. A city or county scope reaches an operator only through the stations
-/// it runs, as seen from those stations (docs/decisions/0010-operators-in-the-province-scope.md).
+/// A division's subtree also holds the operator organisations (承接方) registered there: their
+/// codes begin with that division's code (`430202OP01`), so the county that contracts an operator
+/// reaches it like any node below it (docs/decisions/0010-operator-codes.md).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Scope {
     roots: Vec<OrgCode>,
@@ -24,7 +21,7 @@ impl Scope {
         // Drop roots already covered by another: keeps store filters short.
         let covered: Vec<bool> = roots
             .iter()
-            .map(|r| roots.iter().any(|o| o != r && reaches(o, r.as_str())))
+            .map(|r| roots.iter().any(|o| o != r && o.covers(r.as_str())))
             .collect();
         let roots = roots
             .into_iter()
@@ -40,12 +37,7 @@ impl Scope {
     }
 
     pub fn contains(&self, code: &str) -> bool {
-        self.roots.iter().any(|r| reaches(r, code))
-    }
-
-    /// Whether every operator organisation is in scope (a province-level scope).
-    pub fn covers_operators(&self) -> bool {
-        self.roots.iter().any(|r| r.level() == OrgLevel::Province)
+        self.roots.iter().any(|r| r.covers(code))
     }
 
     pub fn roots(&self) -> &[OrgCode] {
@@ -59,8 +51,7 @@ impl Scope {
     /// Half-open code ranges `[lo, hi)` that together hold exactly the codes in scope, for B-tree
     /// range filters in SQL (`code >= lo AND code < hi`), which both databases index alike.
     pub fn code_ranges(&self) -> Vec<(String, String)> {
-        let mut ranges: Vec<(String, String)> = self
-            .roots
+        self.roots
             .iter()
             .map(|r| {
                 if r.is_operator() {
@@ -73,21 +64,8 @@ impl Scope {
                     (r.as_str().to_string(), prefix_successor(r.as_str()))
                 }
             })
-            .collect();
-        if self.covers_operators() {
-            ranges.push((
-                OPERATOR_PREFIX.to_string(),
-                prefix_successor(OPERATOR_PREFIX),
-            ));
-        }
-        ranges
+            .collect()
     }
-}
-
-/// Whether a scope root reaches `code`: its subtree (or itself, for an operator), and for a
-/// province also every operator organisation.
-fn reaches(root: &OrgCode, code: &str) -> bool {
-    root.covers(code) || (root.level() == OrgLevel::Province && code.starts_with(OPERATOR_PREFIX))
 }
 
 /// The smallest string greater than every string that starts with `p` (p is ASCII digits or
@@ -110,9 +88,9 @@ mod tests {
 
     #[test]
     fn nested_roots_collapse() {
-        let s = scope(&["430202", "430202001", "OPHT01"]);
+        let s = scope(&["430202", "430202001", "430202OPHT01", "430203OPLS01"]);
         let roots: Vec<&str> = s.roots().iter().map(|r| r.as_str()).collect();
-        assert_eq!(roots, ["430202", "OPHT01"]);
+        assert_eq!(roots, ["430202", "430203OPLS01"]);
     }
 
     #[test]
@@ -122,32 +100,19 @@ mod tests {
     }
 
     #[test]
-    fn a_province_reaches_every_operator_a_county_none_but_its_own_links() {
-        let province = scope(&["43", "OPHT01"]);
-        assert!(
-            province.contains("OPHT01")
-                && province.contains("OPZZ99")
-                && province.covers_operators()
-        );
-        assert_eq!(
-            province.roots().len(),
-            1,
-            "the operator root is covered by the province"
-        );
-        assert!(
-            province
-                .code_ranges()
-                .contains(&("OP".to_string(), "OQ".to_string()))
-        );
+    fn operators_are_reached_from_where_they_are_registered() {
         let county = scope(&["430202"]);
-        assert!(!county.contains("OPHT01") && !county.covers_operators());
-        let operator = scope(&["OPHT01", "430202001"]);
-        assert!(operator.contains("OPHT01") && !operator.contains("OPHT02"));
+        assert!(county.contains("430202OPHT01") && !county.contains("430203OPLS01"));
+        assert!(scope(&["43"]).contains("430203OPLS01"));
+        assert!(!scope(&["430202001"]).contains("430202OPHT01"));
+        let operator = scope(&["430202OPHT01", "430202001"]);
+        assert!(operator.contains("430202OPHT01") && !operator.contains("430202OPHT012"));
+        assert!(operator.contains("430202001001") && !operator.contains("430202002"));
     }
 
     #[test]
     fn ranges_hold_no_nul_which_postgresql_refuses() {
-        let s = scope(&["OPHT01", "430202001"]);
+        let s = scope(&["430202OPHT01", "430202001"]);
         assert!(
             s.code_ranges()
                 .iter()
@@ -170,8 +135,8 @@ mod tests {
         #[test]
         fn ranges_agree_with_contains(
             roots in proptest::collection::vec("43(0[1-9]){0,2}", 1..4),
-            ops in proptest::collection::vec("OP[A-C]{2,3}", 0..2),
-            probe in "(43[0-9]{0,10})|(OP[A-C]{2,4})",
+            ops in proptest::collection::vec("43(0[1-2]){0,2}OP[A-C]{2,3}", 0..2),
+            probe in "(43[0-9]{0,10})|(43(0[1-2]){0,2}OP[A-C]{2,4})",
         ) {
             let codes: Vec<OrgCode> = roots.iter().chain(ops.iter()).filter_map(|c| OrgCode::parse(c).ok()).collect();
             let s = Scope::new(codes);

@@ -52,7 +52,7 @@ pub enum Command {
 pub enum OrgCommand {
     /// Import an org tree from CSV files laid out like divisions/hunan (idempotent).
     Import { dir: PathBuf },
-    /// Create or rename an operator organisation (承接方); CODE is OP followed by letters or digits.
+    /// Create or rename an operator organisation (承接方); CODE is the registering division's code, OP, and letters or digits (e.g. 430202OP01).
     Operator { code: String, name: String },
     /// Record that OPERATOR runs STATION.
     Link { operator: String, station: String },

@@ -22,7 +22,7 @@ pub mod hunan {
 }
 
 pub const COUNTY: &str = "430202";
-pub const OPERATOR: &str = "OP430202TX";
+pub const OPERATOR: &str = "430202OPTX";
 const OPERATOR_NAME: &str = "株洲市荷塘区同心社会工作服务中心";
 
 /// (username, display name, role, org code)

@@ -125,7 +125,7 @@ pub fn list(
             let by_code = q.bytes().all(|c| c.is_ascii_alphanumeric());
             b = if by_code {
                 // Codes are digits and upper-case letters; upper-casing the query makes `op` find
-                // `OPHT01` on PostgreSQL as it does on SQLite, whose LIKE ignores ASCII case.
+                // `430202OPHT01` on PostgreSQL as it does on SQLite, whose LIKE ignores ASCII case.
                 let code_prefix = format!("{}%", q.to_ascii_uppercase());
                 b.filter(
                     org_units::name
@@ -243,20 +243,11 @@ pub fn stations_in_scope(
 /// Registers a new operator organisation (承接方). Unlike [`upsert_operator`] (the idempotent
 /// command line), an existing code is a conflict: the API's create must not rename by accident.
 pub fn create_operator(conn: &mut DbConn, code: &OrgCode, name: &str) -> StoreResult<OrgUnit> {
-    if let Some(existing) = get_unscoped(conn, code.as_str())? {
-        return Err(StoreError::Conflict(
-            if existing.level() == OrgLevel::Operator {
-                Msg::new(
-                    "该承接方编码已被使用",
-                    "this operator code is already taken",
-                )
-            } else {
-                Msg::new(
-                    "该编码已是行政区划节点,承接方编码应以 OP 开头",
-                    "this code is a division; an operator code starts with OP",
-                )
-            },
-        ));
+    if get_unscoped(conn, code.as_str())?.is_some() {
+        return Err(StoreError::Conflict(Msg::new(
+            "该承接方编码已被使用",
+            "this operator code is already taken",
+        )));
     }
     upsert_operator(conn, code, name)?;
     get_unscoped(conn, code.as_str())?.ok_or(StoreError::NotFound)
@@ -297,16 +288,29 @@ pub fn stations_of(conn: &mut DbConn, operator_code: &str) -> StoreResult<Vec<Or
         .load(conn)?)
 }
 
-/// Creates or renames an operator organisation (承接方). Operators sit beside the division tree.
+/// Creates or renames an operator organisation (承接方), placed under the division that registered
+/// it (the prefix of its code), which must exist.
 pub fn upsert_operator(conn: &mut DbConn, code: &OrgCode, name: &str) -> StoreResult<bool> {
-    if !code.is_operator() {
+    let parent = code.parent().filter(|_| code.is_operator()).ok_or_else(|| {
+        Invalid::one(
+            "code",
+            Msg::new(
+                "承接方编码应为区划代码加 OP 和字母数字,如 430202OP01",
+                "an operator code is a division code, OP and letters or digits, e.g. 430202OP01",
+            ),
+        )
+    })?;
+    let name = shegong_domain::text::name(name, 60).map_err(|m| Invalid::one("name", m))?;
+    if get_unscoped(conn, parent.as_str())?.is_none() {
         return Err(Invalid::one(
             "code",
-            Msg::new("承接方编码应以 OP 开头", "an operator code starts with OP"),
+            Msg::owned(
+                format!("登记地区划 {parent} 不存在"),
+                format!("the registering division {parent} does not exist"),
+            ),
         )
         .into());
     }
-    let name = shegong_domain::text::name(name, 60).map_err(|m| Invalid::one("name", m))?;
     let now = shegong_domain::clock::now();
     let existing = get_unscoped(conn, code.as_str())?;
     match existing {
@@ -321,7 +325,7 @@ pub fn upsert_operator(conn: &mut DbConn, code: &OrgCode, name: &str) -> StoreRe
             diesel::insert_into(org_units::table)
                 .values((
                     org_units::code.eq(code.as_str()),
-                    org_units::parent_code.eq(None::<String>),
+                    org_units::parent_code.eq(parent.as_str()),
                     org_units::level.eq(OrgLevel::Operator.id()),
                     org_units::name.eq(&name),
                     org_units::created_at.eq(now),

@@ -145,20 +145,20 @@ db_test!(fn validation_reports_every_bad_field_at_once(t) {
 db_test!(fn operator_scopes_hold_exactly_their_operator_and_stations(t) {
     load_hetang(&t.db);
     t.db.write(|c| {
-        for (code, name) in [("OPHT01", "阳光社工"), ("OPHT012", "另一家社工机构")] {
+        for (code, name) in [("430202OPHT01", "阳光社工"), ("430202OPHT012", "另一家社工机构")] {
             shegong_store::org::upsert_operator(c, &OrgCode::parse(code).unwrap(), name)?;
         }
-        shegong_store::org::link_station(c, "OPHT01", "430202001")
+        shegong_store::org::link_station(c, "430202OPHT01", "430202001")
     })
     .unwrap();
-    add(&t.db, "op_sup", Role::Supervisor, "OPHT01");
-    add(&t.db, "other_sup", Role::Supervisor, "OPHT012");
+    add(&t.db, "op_sup", Role::Supervisor, "430202OPHT01");
+    add(&t.db, "other_sup", Role::Supervisor, "430202OPHT012");
     add(&t.db, "worker", Role::SocialWorker, "430202001");
     add(&t.db, "worker2", Role::SocialWorker, "430202002");
-    let s = t.db.read(|c| shegong_store::org::scope_of(c, Role::OperatorAdmin, "OPHT01")).unwrap();
+    let s = t.db.read(|c| shegong_store::org::scope_of(c, Role::OperatorAdmin, "430202OPHT01")).unwrap();
     let l = t.db.read(move |c| users::list(c, &s, &users::Filter::default(), Page::default(), 0)).unwrap();
     let mut names: Vec<String> = l.items.into_iter().map(|u| u.username).collect();
     names.sort();
-    // An operator code is matched exactly (OPHT012 is another organisation), on both databases.
+    // An operator code is matched exactly (430202OPHT012 is another organisation), on both databases.
     assert_eq!(names, ["op_sup", "worker"]);
 });

@@ -64,45 +64,45 @@ db_test!(fn lists_search_and_scope(t) {
 
 db_test!(fn operators_reach_their_stations(t) {
     load_hetang(&t.db);
-    let op = OrgCode::parse("OPHT01").unwrap();
+    let op = OrgCode::parse("430202OPHT01").unwrap();
     t.db.write(|c| {
         org::upsert_operator(c, &op, "株洲市荷塘区阳光社会工作服务中心")?;
-        org::link_station(c, "OPHT01", "430202001")?;
-        org::link_station(c, "OPHT01", "430202002")
+        org::link_station(c, "430202OPHT01", "430202001")?;
+        org::link_station(c, "430202OPHT01", "430202002")
     })
     .unwrap();
-    let s = t.db.read(|c| org::scope_of(c, Role::OperatorAdmin, "OPHT01")).unwrap();
+    let s = t.db.read(|c| org::scope_of(c, Role::OperatorAdmin, "430202OPHT01")).unwrap();
     assert!(s.contains("430202001001"));
-    assert!(s.contains("OPHT01"));
+    assert!(s.contains("430202OPHT01"));
     assert!(!s.contains("430202003"));
-    let stations = t.db.read(|c| org::stations_of(c, "OPHT01")).unwrap();
+    let stations = t.db.read(|c| org::stations_of(c, "430202OPHT01")).unwrap();
     assert_eq!(stations.len(), 2);
-    assert_eq!(t.db.read(|c| org::operator_of(c, "430202001")).unwrap().unwrap().code, "OPHT01");
+    assert_eq!(t.db.read(|c| org::operator_of(c, "430202001")).unwrap().unwrap().code, "430202OPHT01");
     // Only stations can be linked; unknown codes are not found.
-    assert!(t.db.write(|c| org::link_station(c, "OPHT01", "430202")).is_err());
-    assert!(matches!(t.db.write(|c| org::link_station(c, "OPHT01", "430299001")), Err(shegong_store::StoreError::NotFound)));
+    assert!(t.db.write(|c| org::link_station(c, "430202OPHT01", "430202")).is_err());
+    assert!(matches!(t.db.write(|c| org::link_station(c, "430202OPHT01", "430299001")), Err(shegong_store::StoreError::NotFound)));
     // A volunteer reaches nothing through the tree.
     assert!(t.db.read(|c| org::scope_of(c, Role::Volunteer, "430202001")).unwrap().is_empty());
 });
 
 db_test!(fn node_detail_and_operator_register(t) {
     load_hetang(&t.db);
-    let op = OrgCode::parse("OPHT01").unwrap();
+    let op = OrgCode::parse("430202OPHT01").unwrap();
     let unit = t.db.write(|c| {
         let u = org::create_operator(c, &op, "株洲市荷塘区阳光社会工作服务中心")?;
-        org::link_station(c, "OPHT01", "430202001")?;
-        org::link_station(c, "OPHT01", "430202002")?;
+        org::link_station(c, "430202OPHT01", "430202001")?;
+        org::link_station(c, "430202OPHT01", "430202002")?;
         Ok(u)
     })
     .unwrap();
-    assert_eq!((unit.code.as_str(), unit.level()), ("OPHT01", OrgLevel::Operator));
+    assert_eq!((unit.code.as_str(), unit.level()), ("430202OPHT01", OrgLevel::Operator));
     // An existing code is a conflict, whether operator or division; nothing is renamed.
     let again = t.db.write(|c| org::create_operator(c, &op, "改名")).unwrap_err();
     assert!(matches!(again, shegong_store::StoreError::Conflict(_)));
     let division = OrgCode::parse("430202001").unwrap();
     assert!(matches!(t.db.write(|c| org::create_operator(c, &division, "x")), Err(shegong_store::StoreError::Conflict(_))));
     assert!(matches!(t.db.write(|c| org::create_operator(c, &OrgCode::parse("430299001").unwrap(), "x")), Err(shegong_store::StoreError::Invalid(_))));
-    assert_eq!(t.db.read(|c| org::get_unscoped(c, "OPHT01")).unwrap().unwrap().name, "株洲市荷塘区阳光社会工作服务中心");
+    assert_eq!(t.db.read(|c| org::get_unscoped(c, "430202OPHT01")).unwrap().unwrap().name, "株洲市荷塘区阳光社会工作服务中心");
 
     // A station seen from the county: breadcrumb within scope, children, its operator.
     let county = scope(&["430202"]);
@@ -110,20 +110,27 @@ db_test!(fn node_detail_and_operator_register(t) {
     assert_eq!(d.unit.name, "月塘街道");
     assert_eq!(d.path.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["430202"]);
     assert_eq!(d.children, 11);
-    assert_eq!(d.operator.as_ref().map(|u| u.code.as_str()), Some("OPHT01"));
+    assert_eq!(d.operator.as_ref().map(|u| u.code.as_str()), Some("430202OPHT01"));
     assert!(d.stations.is_empty());
     assert_eq!(d.accounts, 0);
-    // The county does not reach the operator itself; the province does, with every station.
-    assert!(matches!(t.db.read(|c| org::detail(c, &county, "OPHT01")), Err(shegong_store::StoreError::NotFound)));
+    // The operator lies under the county that registered it: the county and the province reach
+    // it with every station; a station does not.
+    let d = t.db.read(|c| org::detail(c, &county, "430202OPHT01")).unwrap();
+    assert_eq!(d.path.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["430202"]);
     let province = scope(&["43"]);
-    let d = t.db.read(|c| org::detail(c, &province, "OPHT01")).unwrap();
+    let d = t.db.read(|c| org::detail(c, &province, "430202OPHT01")).unwrap();
     assert_eq!(d.stations.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["430202001", "430202002"]);
-    assert!(d.path.is_empty() && d.operator.is_none());
+    assert_eq!(d.path.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["43", "4302", "430202"]);
+    assert!(d.operator.is_none());
+    assert!(matches!(t.db.read(|c| org::detail(c, &scope(&["430202001"]), "430202OPHT01")), Err(shegong_store::StoreError::NotFound)));
+    // An operator code must start with a division that exists.
+    let nowhere = OrgCode::parse("430299OPHT01").unwrap();
+    assert!(matches!(t.db.write(|c| org::create_operator(c, &nowhere, "x")), Err(shegong_store::StoreError::Invalid(_))));
     let ops = t.db.read(|c| org::list(c, &province, &org::Query { level: Some(OrgLevel::Operator), ..Default::default() }, Page::default())).unwrap();
     assert_eq!(ops.total, 1);
     // Stations of an operator are listed within the caller's scope only.
-    let one_station = scope(&["OPHT01", "430202002"]);
-    let d = t.db.read(|c| org::detail(c, &one_station, "OPHT01")).unwrap();
+    let one_station = scope(&["430202OPHT01", "430202002"]);
+    let d = t.db.read(|c| org::detail(c, &one_station, "430202OPHT01")).unwrap();
     assert_eq!(d.stations.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["430202002"]);
     let path = t.db.read(|c| org::detail(c, &province, "430202001001")).unwrap().path;
     assert_eq!(path.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["湖南省", "株洲市", "荷塘区", "月塘街道"]);
@@ -132,10 +139,10 @@ db_test!(fn node_detail_and_operator_register(t) {
 
 db_test!(fn code_search_ignores_case_on_both_databases(t) {
     load_hetang(&t.db);
-    t.db.write(|c| org::upsert_operator(c, &OrgCode::parse("OPHT01").unwrap(), "阳光社工").map(|_| ())).unwrap();
+    t.db.write(|c| org::upsert_operator(c, &OrgCode::parse("430202OPHT01").unwrap(), "阳光社工").map(|_| ())).unwrap();
     let province = scope(&["43"]);
-    for q in ["OPHT", "opht", "OpHt01"] {
+    for q in ["430202OPHT", "430202opht", "430202OpHt01"] {
         let l = t.db.read(|c| org::list(c, &province, &org::Query { q: Some(q.into()), ..Default::default() }, Page::default())).unwrap();
-        assert_eq!(l.items.iter().map(|n| n.unit.code.as_str()).collect::<Vec<_>>(), ["OPHT01"], "{q}");
+        assert_eq!(l.items.iter().map(|n| n.unit.code.as_str()).collect::<Vec<_>>(), ["430202OPHT01"], "{q}");
     }
 });

@@ -168,7 +168,7 @@ async fn get_one(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOperator {
-    /// `OP` followed by 2–30 upper-case letters or digits, e.g. `OPHT01`.
+    /// `OP` followed by 2–30 upper-case letters or digits, e.g. `430202OPHT01`.
     code: String,
     /// The organisation's registered name (at most 60 characters).
     name: String,

@@ -12,7 +12,6 @@ use serde_json::json;
 use shegong_domain::org::{OrgCode, OrgLevel};
 use shegong_domain::policy::{Action, Target, role_may};
 use shegong_domain::{Invalid, Msg, text};
-use shegong_store::StoreError;
 use shegong_store::audit::{self, Event};
 use shegong_store::org::{self, NodeDetail, OrgNode, OrgUnit};
 use shegong_store::query::{Listing, Page};
@@ -124,66 +123,49 @@ pub async fn detail(st: &AppState, info: &AuthInfo, code: &str) -> Result<NodeDe
     st.read(move |c| org::detail(c, &scope, &code)).await
 }
 
-/// Who may register an operator organisation: a system admin whose scope is a province.
-///
-/// An operator (承接方) has no place in the division tree, so no county or city node stands above
-/// it and "ManageOrg at the node" has nothing to be checked against. The province is the one level
-/// whose scope reaches every operator (`Scope::covers_operators`), and the provincial admin is who
-/// keeps the register of contracted organisations that serve the whole deployment. A city or
-/// county admin asks the province; it may still link its own stations to a registered operator.
-/// The answer is 403, never 404: the operator does not exist yet, so there is nothing to hide.
-pub fn ensure_may_create_operator(info: &AuthInfo) -> Result<(), AppError> {
-    let p = &info.principal;
-    if role_may(p.role, Action::ManageOrg) && p.scope.covers_operators() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(Msg::new(
-            "只有省级系统管理员可以登记承接方",
-            "only a province-level system admin may register an operator",
-        )))
-    }
-}
-
 /// Whether the caller may link `station` to an operator (the station's page shows the form).
 pub fn may_link(info: &AuthInfo, station: &str) -> bool {
     info.check(Action::ManageOrg, &Target::at(station)).is_ok()
 }
 
-/// Registers an operator organisation (audited `org.operator`). 422 with every bad field, 409 when
-/// the code is taken (by an operator or by a division node), 403 for anyone but a provincial admin.
+/// Registers an operator organisation (audited `org.operator`) under the division whose code it
+/// starts with: the caller needs `ManageOrg` there (403 for other roles or places). 422 with every
+/// bad field, 409 when the code is taken.
 pub async fn create_operator(
     st: &AppState,
     info: &AuthInfo,
     code: &str,
     name: &str,
 ) -> Result<OrgUnit, AppError> {
-    ensure_may_create_operator(info)?;
+    if !role_may(info.principal.role, Action::ManageOrg) {
+        return Err(AppError::forbidden());
+    }
     let mut bad = Invalid::new();
     // Operator codes are upper case; what is typed in lower case means the same code.
-    let (operator, division) = match OrgCode::parse(&code.trim().to_ascii_uppercase()) {
-        Ok(c) if c.is_operator() => (Some(c), None),
-        Ok(c) => (None, Some(c)),
-        Err(_) => (None, None),
+    let code = match OrgCode::parse(&code.trim().to_ascii_uppercase()) {
+        Ok(c) if c.is_operator() => Some(c),
+        Ok(_) => {
+            bad.add("code", operator_code_rule());
+            None
+        }
+        Err(m) => {
+            bad.add("code", m);
+            None
+        }
     };
-    if operator.is_none() && division.is_none() {
-        bad.add("code", operator_code_rule());
+    if let Some(parent) = code.as_ref().and_then(|c| c.parent())
+        && !info.principal.scope.contains(parent.as_str())
+    {
+        return Err(AppError::Forbidden(Msg::new(
+            "只能在您管辖的区域登记承接方(编码开头的区划代码须在您的范围内)",
+            "you may register operators only in your own area (the code must start with a division you manage)",
+        )));
     }
     let name = bad.check("name", text::name(name, MAX_NAME_CHARS));
     let keys = st.keys.clone();
     let actor = info.actor();
     st.write(move |c| {
-        if let Some(division) = &division {
-            // A division code that exists is taken (409) once the rest is valid; any other
-            // division code is simply not an operator code.
-            if bad.is_empty() && org::get_unscoped(c, division.as_str())?.is_some() {
-                return Err(StoreError::Conflict(Msg::new(
-                    "该编码已是行政区划节点,承接方编码应以 OP 开头",
-                    "this code is a division; an operator code starts with OP",
-                )));
-            }
-            bad.add("code", operator_code_rule());
-        }
-        let (Some(code), Some(name)) = (operator, name) else {
+        let (Some(code), Some(name)) = (code, name) else {
             return Err(bad.into());
         };
         bad.into_result()?;
@@ -199,8 +181,8 @@ pub async fn create_operator(
 
 fn operator_code_rule() -> Msg {
     Msg::new(
-        "承接方编码应为 OP 加 2 至 30 位大写字母或数字,例如 OPHT01",
-        "an operator code is OP followed by 2 to 30 upper-case letters or digits, e.g. OPHT01",
+        "承接方编码应为登记地的省、市或县区划代码加 OP 和 2 至 20 位大写字母或数字,例如 430202OP01",
+        "an operator code is the code of the province, city or county where it is registered, then OP and 2 to 20 upper-case letters or digits, e.g. 430202OP01",
     )
 }
 

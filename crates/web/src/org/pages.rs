@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use shegong_domain::org::OrgLevel;
+use shegong_domain::policy::{Action, role_may};
 use shegong_domain::{Invalid, Msg};
 use shegong_store::org::{OrgNode, OrgUnit};
 use shegong_store::query::Page as StorePage;
@@ -187,8 +188,14 @@ async fn index(
             selected: lv.id() == level,
         })
         .collect();
-    let sees_operators = info.principal.scope.covers_operators()
-        || info.principal.scope.roots().iter().any(|r| r.is_operator());
+    // Operators are registered at a province, city or county, so only scopes at those levels (and
+    // an operator's own staff) hold any.
+    let sees_operators = info.principal.scope.roots().iter().any(|r| {
+        matches!(
+            r.level(),
+            OrgLevel::Province | OrgLevel::City | OrgLevel::County | OrgLevel::Operator
+        )
+    });
     Ok(vary_on_htmx(
         Page(IndexPage {
             c,
@@ -355,11 +362,17 @@ async fn render_node(
     } else {
         None
     };
-    // A form sent back with messages is shown wherever it came from; a fresh one on every page
-    // but a village's, for those who may register operators.
+    // A form sent back with messages is shown wherever it came from; a fresh one, with the code
+    // begun, on a province, city or county page for those who may register operators there.
+    let registers_here = matches!(
+        level,
+        OrgLevel::Province | OrgLevel::City | OrgLevel::County
+    ) && role_may(info.principal.role, Action::ManageOrg);
     let create = forms.create.or_else(|| {
-        (level != OrgLevel::Village && super::ensure_may_create_operator(info).is_ok())
-            .then(CreateForm::default)
+        registers_here.then(|| CreateForm {
+            code: format!("{}{}", d.unit.code, shegong_domain::org::OPERATOR_MARK),
+            ..CreateForm::default()
+        })
     });
     let (level_label, kind) = super::labels(&d.unit);
     let page = DetailPage {

@@ -16,7 +16,7 @@ use shegong_web::{AppState, WebConfig};
 use std::net::SocketAddr;
 
 pub const PASSWORD: &str = "Shegong#2026";
-pub const OPERATOR: &str = "OPHT01";
+pub const OPERATOR: &str = "430202OPHT01";
 
 /// Accounts every test starts with: (username, role, org).
 pub const ACCOUNTS: [(&str, Role, &str); 10] = [

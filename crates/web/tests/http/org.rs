@@ -108,7 +108,7 @@ http_test!(async fn each_role_starts_at_the_top_of_its_scope(app) {
     let purchaser = json_of(app.api("purchaser").await.get("/api/v1/org-units").await).await;
     assert_eq!(top(&purchaser), ["430202"]);
     assert_eq!(purchaser["total"], 1);
-    assert_eq!(purchaser["items"][0]["children"], 7, "荷塘区 has seven townships");
+    assert_eq!(purchaser["items"][0]["children"], 8, "荷塘区's seven townships and the operator registered there");
     assert_eq!(purchaser["items"][0]["parent_code"], "4302");
     assert_eq!(purchaser["items"][0]["level_label"], "县(市、区)");
     let worker = json_of(app.api("worker").await.get("/api/v1/org-units").await).await;
@@ -136,15 +136,15 @@ http_test!(async fn search_by_name_or_code_prefix_with_children_counts(app) {
     assert_eq!(mid["total"], 0);
     // Children of a node, with their own child counts.
     let kids = json_of(api.get("/api/v1/org-units?parent=430202").await).await;
-    assert_eq!(kids["total"], 7);
+    assert_eq!(kids["total"], 8, "seven townships and the operator registered at the county");
     let counts: Vec<i64> = kids["items"].as_array().unwrap().iter().map(|i| i["children"].as_i64().unwrap()).collect();
-    assert_eq!(counts, [11, 13, 6, 8, 8, 5, 11]);
+    assert_eq!(counts, [11, 13, 6, 8, 8, 5, 11, 0]);
     // Level filter, alone and with a query.
     let towns = json_of(api.get("/api/v1/org-units?level=township&q=%E9%95%87").await).await; // 镇
     assert_eq!(codes(&towns), ["430202100"]);
     // Operator codes are found whatever the case typed (both databases alike).
     let admin = app.api("admin").await;
-    let ops = json_of(admin.get("/api/v1/org-units?q=opht").await).await;
+    let ops = json_of(admin.get("/api/v1/org-units?q=430202opht").await).await;
     assert_eq!(codes(&ops), [OPERATOR]);
     let ops = json_of(admin.get("/api/v1/org-units?level=operator").await).await;
     assert_eq!(codes(&ops), [OPERATOR]);
@@ -191,7 +191,8 @@ http_test!(async fn scope_limits_lists_searches_and_nodes(app) {
     assert_eq!(purchaser.get("/api/v1/org-units/430202").await.status(), 200);
     problem(purchaser.get("/api/v1/org-units/430203").await, 404).await;
     problem(purchaser.get("/api/v1/org-units/430203001").await, 404).await;
-    problem(purchaser.get(&format!("/api/v1/org-units/{OPERATOR}")).await, 404).await;
+    // The operator registered in 荷塘区 lies in the purchaser's county, who contracts it.
+    assert_eq!(purchaser.get(&format!("/api/v1/org-units/{OPERATOR}")).await.status(), 200);
     assert_eq!(json_of(purchaser.get("/api/v1/org-units?q=430203").await).await["total"], 0);
     assert_eq!(json_of(purchaser.get("/api/v1/org-units?parent=430203").await).await["total"], 0);
     // The operator: its three stations and itself, not 桂花街道 (430202004).
@@ -256,7 +257,8 @@ http_test!(async fn node_detail_has_path_kind_operator_stations_and_accounts(app
     assert_eq!(op["accounts"], 2, "operator admin and supervisor");
     let stations: Vec<&str> = op["stations"].as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap()).collect();
     assert_eq!(stations, ["430202001", "430202002", "430202003"]);
-    assert_eq!(op["path"].as_array().unwrap().len(), 0);
+    let path: Vec<&str> = op["path"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
+    assert_eq!(path, ["43", "4302", "430202"], "an operator sits under the county that registered it");
     // Roles that do not see accounts do not see their number either.
     let sup = json_of(app.api("supervisor").await.get("/api/v1/org-units/430202001").await).await;
     assert!(sup["accounts"].is_null());
@@ -264,39 +266,39 @@ http_test!(async fn node_detail_has_path_kind_operator_stations_and_accounts(app
 
 http_test!(async fn admin_registers_an_operator_and_links_stations(app) {
     let admin = app.api("admin").await;
-    let r = admin.post("/api/v1/org-units/operators", json!({"code": "OPHT02", "name": "荷塘区同心社会工作服务中心"})).await;
+    let r = admin.post("/api/v1/org-units/operators", json!({"code": "430202OPHT02", "name": "荷塘区同心社会工作服务中心"})).await;
     assert_eq!(r.status(), 201);
     let v: Value = r.json().await.unwrap();
-    assert_eq!(v["code"], "OPHT02");
+    assert_eq!(v["code"], "430202OPHT02");
     assert_eq!(v["level"], "operator");
     let e = audit_entries(&app, "org.operator");
     assert_eq!(e.len(), 1);
-    assert_eq!((e[0].target_id.as_str(), e[0].org_code.as_deref(), e[0].actor.as_str()), ("OPHT02", Some("OPHT02"), "admin"));
+    assert_eq!((e[0].target_id.as_str(), e[0].org_code.as_deref(), e[0].actor.as_str()), ("430202OPHT02", Some("430202OPHT02"), "admin"));
     assert_eq!(e[0].actor_id, Some(app.user_id("admin")));
     assert!(!e[0].detail.contains("同心"), "no names in audit details");
-    assert_eq!(json_of(admin.get("/api/v1/org-units/OPHT02").await).await["stations"], json!([]));
+    assert_eq!(json_of(admin.get("/api/v1/org-units/430202OPHT02").await).await["stations"], json!([]));
     // Link an unlinked station, then move one from the other operator.
-    let r = json_of(put(&admin, "/api/v1/org-units/430202004/operator", json!({"operator_code": "OPHT02"})).await).await;
+    let r = json_of(put(&admin, "/api/v1/org-units/430202004/operator", json!({"operator_code": "430202OPHT02"})).await).await;
     assert_eq!(r["station"]["code"], "430202004");
-    assert_eq!(r["operator"]["code"], "OPHT02");
+    assert_eq!(r["operator"]["code"], "430202OPHT02");
     assert!(r["previous_operator_code"].is_null());
-    let r = json_of(put(&admin, "/api/v1/org-units/430202001/operator", json!({"operator_code": "OPHT02"})).await).await;
+    let r = json_of(put(&admin, "/api/v1/org-units/430202001/operator", json!({"operator_code": "430202OPHT02"})).await).await;
     assert_eq!(r["previous_operator_code"], OPERATOR);
     let links = audit_entries(&app, "org.link");
     assert_eq!(links.len(), 2);
     assert_eq!(links[0].org_code.as_deref(), Some("430202001"));
     assert_eq!(links[0].target_id, "430202001");
     let detail: Value = serde_json::from_str(&links[0].detail).unwrap();
-    assert_eq!(detail, json!({"operator": "OPHT02", "previous": OPERATOR}));
+    assert_eq!(detail, json!({"operator": "430202OPHT02", "previous": OPERATOR}));
     assert_eq!(links[1].org_code.as_deref(), Some("430202004"));
     // Linking again to the same operator changes nothing and records nothing.
-    assert_eq!(put(&admin, "/api/v1/org-units/430202001/operator", json!({"operator_code": "OPHT02"})).await.status(), 200);
+    assert_eq!(put(&admin, "/api/v1/org-units/430202001/operator", json!({"operator_code": "430202OPHT02"})).await.status(), 200);
     assert_eq!(audit_entries(&app, "org.link").len(), 2);
     // The tree shows the new links, and the old operator's staff lost the station at once.
-    let op2 = json_of(admin.get("/api/v1/org-units/OPHT02").await).await;
+    let op2 = json_of(admin.get("/api/v1/org-units/430202OPHT02").await).await;
     let stations: Vec<&str> = op2["stations"].as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap()).collect();
     assert_eq!(stations, ["430202001", "430202004"]);
-    assert_eq!(json_of(admin.get("/api/v1/org-units/430202004").await).await["operator"]["code"], "OPHT02");
+    assert_eq!(json_of(admin.get("/api/v1/org-units/430202004").await).await["operator"]["code"], "430202OPHT02");
     let old = app.api("operator").await;
     problem(old.get("/api/v1/org-units/430202001").await, 404).await;
     assert_eq!(codes(&json_of(old.get("/api/v1/org-units").await).await), ["430202002", "430202003", OPERATOR]);
@@ -309,28 +311,29 @@ http_test!(async fn operator_validation_errors_are_chinese_and_write_nothing(app
     let v = problem(post(json!({"code": "op1", "name": "阳光社工"})).await, 422).await;
     assert_eq!(v["errors"][0]["field"], "code");
     assert!(v["errors"][0]["message"].as_str().unwrap().contains("OP"));
-    let v = problem(post(json!({"code": "OPHT05", "name": "阳光社工😀"})).await, 422).await;
+    let v = problem(post(json!({"code": "430202OPHT05", "name": "阳光社工😀"})).await, 422).await;
     assert_eq!(v["errors"][0]["field"], "name");
     assert!(v["errors"][0]["message"].as_str().unwrap().contains("不能包含字符"));
-    let v = problem(post(json!({"code": "OPHT06", "name": "<script>alert(1)</script>"})).await, 422).await;
+    let v = problem(post(json!({"code": "430202OPHT06", "name": "<script>alert(1)</script>"})).await, 422).await;
     assert_eq!(v["errors"][0]["field"], "name");
     // Every bad field at once.
     let v = problem(post(json!({"code": "OP-1", "name": ""})).await, 422).await;
     let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["code", "name"]);
     assert!(v["detail"].as_str().unwrap().contains("必填"));
-    let v = problem(post(json!({"code": "OPHT07", "name": "名".repeat(61)})).await, 422).await;
+    let v = problem(post(json!({"code": "430202OPHT07", "name": "名".repeat(61)})).await, 422).await;
     assert!(v["errors"][0]["message"].as_str().unwrap().contains("60"));
-    // A division code is not an operator code; one that exists is taken.
-    let v = problem(post(json!({"code": "430299001", "name": "阳光社工"})).await, 422).await;
-    assert_eq!(v["errors"][0]["field"], "code");
-    let v = problem(post(json!({"code": "430202001", "name": "阳光社工"})).await, 409).await;
-    assert!(v["detail"].as_str().unwrap().contains("行政区划"));
+    // A division code is not an operator code, nor is an operator under a township or a place
+    // that does not exist; an operator code that exists is taken.
+    for code in ["430299001", "430202001", "430202001OPHT01", "430299OPHT01"] {
+        let v = problem(post(json!({"code": code, "name": "阳光社工"})).await, 422).await;
+        assert_eq!(v["errors"][0]["field"], "code", "{code}");
+    }
     let v = problem(post(json!({"code": OPERATOR, "name": "改名社工"})).await, 409).await;
     assert!(v["detail"].as_str().unwrap().contains("已被使用"));
-    problem(post(json!({"code": "OPHT08", "name": "阳光社工", "parent": "43"})).await, 400).await;
-    problem(post(json!({"code": "OPHT08"})).await, 400).await;
-    for code in ["OPHT05", "OPHT06", "OPHT07", "OPHT08", "430299001"] {
+    problem(post(json!({"code": "430202OPHT08", "name": "阳光社工", "parent": "43"})).await, 400).await;
+    problem(post(json!({"code": "430202OPHT08"})).await, 400).await;
+    for code in ["430202OPHT05", "430202OPHT06", "430202OPHT07", "430202OPHT08", "430299001"] {
         assert!(!node_exists(&app, code), "{code} was not written");
     }
     assert_eq!(json_of(admin.get(&format!("/api/v1/org-units/{OPERATOR}")).await).await["name"], "荷塘区阳光社会工作服务中心");
@@ -347,7 +350,7 @@ http_test!(async fn link_validation_errors_write_nothing(app) {
     problem(link(OPERATOR, OPERATOR).await, 422).await;
     let v = problem(link("430202004", "nope").await, 422).await;
     assert_eq!(v["errors"][0]["field"], "operator_code");
-    let v = problem(link("430202004", "OPZZ99").await, 422).await;
+    let v = problem(link("430202004", "430202OPZZ99").await, 422).await;
     assert!(v["errors"][0]["message"].as_str().unwrap().contains("没有这个编码的承接方"));
     problem(link("430202004", "430202002").await, 422).await;
     problem(link("430202999", OPERATOR).await, 404).await;
@@ -361,7 +364,7 @@ http_test!(async fn link_validation_errors_write_nothing(app) {
 http_test!(async fn only_admins_manage_operators_and_only_in_scope(app) {
     for who in ["purchaser", "operator", "head", "worker", "supervisor", "liaison"] {
         let api = app.api(who).await;
-        problem(api.post("/api/v1/org-units/operators", json!({"code": "OPHT03", "name": "阳光社工"})).await, 403).await;
+        problem(api.post("/api/v1/org-units/operators", json!({"code": "430202OPHT03", "name": "阳光社工"})).await, 403).await;
         // In scope but not theirs to change: 403.
         problem(put(&api, "/api/v1/org-units/430202002/operator", json!({"operator_code": OPERATOR})).await, if who == "purchaser" || who == "operator" || who == "supervisor" { 403 } else { 404 }).await;
         problem(put(&api, "/api/v1/org-units/430202001/operator", json!({"operator_code": OPERATOR})).await, 403).await;
@@ -370,28 +373,31 @@ http_test!(async fn only_admins_manage_operators_and_only_in_scope(app) {
     let worker = app.api("worker").await;
     problem(put(&worker, "/api/v1/org-units/430202004/operator", json!({"operator_code": OPERATOR})).await, 404).await;
     let volunteer = app.api("volunteer").await;
-    problem(volunteer.post("/api/v1/org-units/operators", json!({"code": "OPHT03", "name": "阳光社工"})).await, 403).await;
+    problem(volunteer.post("/api/v1/org-units/operators", json!({"code": "430202OPHT03", "name": "阳光社工"})).await, 403).await;
     problem(put(&volunteer, "/api/v1/org-units/430202001/operator", json!({"operator_code": OPERATOR})).await, 404).await;
-    // A county admin may link its own stations (to any registered operator) but not others', and
-    // may not register operators: that is the province's register.
+    // A county admin registers operators in its own county (the code starts with the county) and
+    // links its own stations to any registered operator, but touches nothing of another county.
     add_account(&app, "lusong_admin", Role::SystemAdmin, "430203");
     let county = app.api("lusong_admin").await;
     problem(put(&county, "/api/v1/org-units/430202001/operator", json!({"operator_code": OPERATOR})).await, 404).await;
-    let v = problem(county.post("/api/v1/org-units/operators", json!({"code": "OPLS01", "name": "芦淞社工"})).await, 403).await;
-    assert!(v["detail"].as_str().unwrap().contains("省级"));
+    let v = problem(county.post("/api/v1/org-units/operators", json!({"code": "430202OPHT03", "name": "阳光社工"})).await, 403).await;
+    assert!(v["detail"].as_str().unwrap().contains("管辖"));
     problem(county.get(&format!("/api/v1/org-units/{OPERATOR}")).await, 404).await;
     let r = json_of(put(&county, "/api/v1/org-units/430203001/operator", json!({"operator_code": OPERATOR})).await).await;
     assert_eq!(r["operator"]["code"], OPERATOR);
     // The county sees who runs its station, without reaching the operator's own page.
     assert_eq!(json_of(county.get("/api/v1/org-units/430203001").await).await["operator"]["code"], OPERATOR);
-    assert!(!node_exists(&app, "OPHT03") && !node_exists(&app, "OPLS01"));
+    assert!(!node_exists(&app, "430202OPHT03"));
     assert_eq!(app.audit_count("org.operator"), 0);
     assert_eq!(app.audit_count("org.link"), 1);
+    assert_eq!(county.post("/api/v1/org-units/operators", json!({"code": "430203OPLS01", "name": "芦淞社工"})).await.status(), 201);
+    assert_eq!(json_of(county.get("/api/v1/org-units/430203OPLS01").await).await["level"], "operator");
+    assert_eq!(app.audit_count("org.operator"), 1);
     // Without the CSRF header nothing happens.
     let admin = app.api("admin").await;
-    let r = admin.c.post(admin.url("/api/v1/org-units/operators")).json(&json!({"code": "OPHT03", "name": "阳光社工"})).send().await.unwrap();
+    let r = admin.c.post(admin.url("/api/v1/org-units/operators")).json(&json!({"code": "430202OPHT03", "name": "阳光社工"})).send().await.unwrap();
     problem(r, 403).await;
-    assert!(!node_exists(&app, "OPHT03"));
+    assert!(!node_exists(&app, "430202OPHT03"));
 });
 
 http_test!(async fn sql_and_wildcard_payloads_in_q_find_nothing(app) {
@@ -465,7 +471,7 @@ http_test!(async fn node_pages_show_details_children_and_admin_forms(app) {
     for want in ["月塘街道", "430202001", "乡镇(街道)社工站", "街道", "荷塘区阳光社会工作服务中心", "文化路社区居委会", "荷塘铺村委会", "href=\"/org/430202\"", "7.4"] {
         assert!(html.contains(want), "{want}");
     }
-    assert!(!html.contains("href=\"/org/OPHT01\""), "the operator's page is out of the purchaser's reach");
+    assert!(html.contains("href=\"/org/430202OPHT01\""), "the operator registered in the purchaser's county");
     assert!(!html.contains("name=\"operator_code\"") && !html.contains("action=\"/org/operators\""), "no admin forms");
     assert!(!html.contains("湖南省"), "no breadcrumb above the scope");
     let kind = purchaser.get("/org/430202100").await.text().await.unwrap();
@@ -475,9 +481,13 @@ http_test!(async fn node_pages_show_details_children_and_admin_forms(app) {
     assert_eq!(purchaser.get("/org/430202001?page=2").await.status(), 200);
     let admin = app.api("admin").await;
     let html = admin.get("/org/430202001").await.text().await.unwrap();
-    assert!(html.contains("湖南省") && html.contains("name=\"operator_code\"") && html.contains("value=\"OPHT01\""));
-    assert!(html.contains("action=\"/org/operators\"") && html.contains("<option value=\"OPHT01\">"));
-    let op = admin.get("/org/OPHT01").await.text().await.unwrap();
+    assert!(html.contains("湖南省") && html.contains("name=\"operator_code\"") && html.contains("value=\"430202OPHT01\""));
+    assert!(html.contains("<option value=\"430202OPHT01\">"));
+    // Operators are registered at a province, city or county: the form is there, code begun.
+    assert!(!html.contains("action=\"/org/operators\""));
+    let county = admin.get("/org/430202").await.text().await.unwrap();
+    assert!(county.contains("action=\"/org/operators\"") && county.contains("value=\"430202OP\""));
+    let op = admin.get("/org/430202OPHT01").await.text().await.unwrap();
     assert!(op.contains("承接的社工站") && op.contains("宋家桥街道") && !op.contains("桂花街道"));
     let village = admin.get("/org/430202001001").await.text().await.unwrap();
     assert!(village.contains("文化路社区居委会") && !village.contains("action=\"/org/operators\""));
@@ -497,26 +507,26 @@ http_test!(async fn html_forms_show_inline_errors_and_save(app) {
     let r = form("/org/operators", vec![("code", "op-1"), ("name", "阳光<b>社工</b>"), ("from", "430202")]).await.unwrap();
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
-    assert!(html.contains("承接方编码应为 OP") && html.contains("不能包含字符"));
+    assert!(html.contains("承接方编码应为") && html.contains("不能包含字符"));
     assert!(html.contains("value=\"op-1\"") && html.contains("value=\"阳光&#60;b&#62;社工&#60;/b&#62;\""));
     assert!(!html.contains("<b>社工"), "what was typed is escaped");
     assert!(html.contains("荷塘区"), "shown again on the page that held the form");
-    let r = form("/org/operators", vec![("code", "OPHT01"), ("name", "阳光社工"), ("from", "43")]).await.unwrap();
+    let r = form("/org/operators", vec![("code", "430202OPHT01"), ("name", "阳光社工"), ("from", "43")]).await.unwrap();
     assert_eq!(r.status(), 409);
     assert!(r.text().await.unwrap().contains("已被使用"));
     assert_eq!(app.audit_count("org.operator"), 0);
     // Good values: saved, then back on the new operator's page.
-    let r = form("/org/operators", vec![("code", "OPHT09"), ("name", "荷塘区新星社会工作服务中心"), ("from", "43")]).await.unwrap();
+    let r = form("/org/operators", vec![("code", "430202OPHT09"), ("name", "荷塘区新星社会工作服务中心"), ("from", "43")]).await.unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(r.headers()["location"], "/org/OPHT09?done=created");
-    let page = admin.get("/org/OPHT09?done=created").await.text().await.unwrap();
+    assert_eq!(r.headers()["location"], "/org/430202OPHT09?done=created");
+    let page = admin.get("/org/430202OPHT09?done=created").await.text().await.unwrap();
     assert!(page.contains("承接方已登记") && page.contains("荷塘区新星社会工作服务中心"));
     // The link form.
-    let r = form("/org/430202004/operator", vec![("operator_code", "OPZZ")]).await.unwrap();
+    let r = form("/org/430202004/operator", vec![("operator_code", "430202OPZZ")]).await.unwrap();
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
-    assert!(html.contains("没有这个编码的承接方") && html.contains("value=\"OPZZ\"") && html.contains("桂花街道"));
-    let r = form("/org/430202004/operator", vec![("operator_code", "OPHT09")]).await.unwrap();
+    assert!(html.contains("没有这个编码的承接方") && html.contains("value=\"430202OPZZ\"") && html.contains("桂花街道"));
+    let r = form("/org/430202004/operator", vec![("operator_code", "430202OPHT09")]).await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/org/430202004?done=linked");
     let page = admin.get("/org/430202004?done=linked").await.text().await.unwrap();
@@ -528,11 +538,11 @@ http_test!(async fn html_forms_show_inline_errors_and_save(app) {
     let r = purchaser.c.post(purchaser.url("/org/430202004/operator")).form(&[("_csrf", purchaser.csrf.as_str()), ("operator_code", OPERATOR)]).send().await.unwrap();
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("没有权限"));
-    let r = purchaser.c.post(purchaser.url("/org/operators")).form(&[("_csrf", purchaser.csrf.as_str()), ("code", "OPHT10"), ("name", "阳光社工")]).send().await.unwrap();
+    let r = purchaser.c.post(purchaser.url("/org/operators")).form(&[("_csrf", purchaser.csrf.as_str()), ("code", "430202OPHT10"), ("name", "阳光社工")]).send().await.unwrap();
     assert_eq!(r.status(), 403);
-    let r = admin.c.post(admin.url("/org/operators")).form(&[("code", "OPHT10"), ("name", "阳光社工")]).send().await.unwrap();
+    let r = admin.c.post(admin.url("/org/operators")).form(&[("code", "430202OPHT10"), ("name", "阳光社工")]).send().await.unwrap();
     assert_eq!(r.status(), 403);
-    assert!(!node_exists(&app, "OPHT10"));
+    assert!(!node_exists(&app, "430202OPHT10"));
     assert_eq!(app.audit_count("org.link"), 1);
 });
 

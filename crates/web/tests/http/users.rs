@@ -83,8 +83,8 @@ const TARGETS: [(&str, &str); 10] = [
 /// Expected status per actor, in the order of `TARGETS`. 404: the place is out of the actor's
 /// scope; 403: in scope, but the actor may not give that role (or manages no one).
 const MATRIX: [(&str, [u16; 10]); 8] = [
-    // The province's system admin: every division node, but operators sit beside the tree.
-    ("admin", [201, 201, 201, 404, 404, 201, 201, 201, 201, 201]),
+    // The province's system admin: every node, operators registered in the province included.
+    ("admin", [201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
     (
         "operator",
         [201, 201, 201, 201, 403, 404, 404, 403, 201, 404],
@@ -93,7 +93,7 @@ const MATRIX: [(&str, [u16; 10]); 8] = [
     ("worker", [403, 403, 403, 404, 404, 404, 404, 403, 404, 404]),
     (
         "purchaser",
-        [403, 403, 403, 404, 404, 403, 404, 403, 403, 404],
+        [403, 403, 403, 403, 403, 403, 404, 403, 403, 404],
     ),
     (
         "supervisor",
@@ -180,20 +180,20 @@ http_test!(async fn lists_hold_only_accounts_in_scope(app) {
 
     let purchaser = app.api("purchaser").await;
     let v: Value = purchaser.get("/api/v1/users").await.json().await.unwrap();
-    assert_eq!(total(&v), 6, "荷塘区 accounts, not the operator's: {v}");
+    assert_eq!(total(&v), 8, "荷塘区 accounts, with the operator registered there: {v}");
     let v: Value = purchaser.get("/api/v1/users?q=work").await.json().await.unwrap();
     assert_eq!(total(&v), 2);
     let v: Value = purchaser.get("/api/v1/users?org_code=430202002").await.json().await.unwrap();
     assert_eq!(codes(&v), ["430202002"]);
     let v: Value = purchaser.get("/api/v1/users?per_page=4&page=2").await.json().await.unwrap();
-    assert_eq!((total(&v), v["items"].as_array().unwrap().len()), (6, 2));
+    assert_eq!((total(&v), v["items"].as_array().unwrap().len()), (8, 4));
 
     let operator = app.api("operator").await;
     let v: Value = operator.get("/api/v1/users").await.json().await.unwrap();
     assert_eq!(total(&v), 7, "its stations and its own staff: {v}");
     let admin = app.api("admin").await;
     let v: Value = admin.get("/api/v1/users").await.json().await.unwrap();
-    assert_eq!(total(&v), 8);
+    assert_eq!(total(&v), 10, "the whole province, operators included");
 
     // Roles that may not see accounts, and bad filters.
     for who in ["supervisor", "liaison", "volunteer"] {
@@ -451,7 +451,7 @@ http_test!(async fn the_list_page_filters_in_scope_with_and_without_htmx(app) {
     // Paging keeps the filters.
     let html = app.api("admin").await.get("/users?org_code=430202&per_page=2").await.text().await.unwrap();
     let html = html.replace("&amp;", "&").replace("&#38;", "&");
-    assert!(html.contains("data-total=\"6\"") && html.contains("1 / 3"), "three pages");
+    assert!(html.contains("data-total=\"8\"") && html.contains("1 / 4"), "four pages: 荷塘区 and its operator");
     assert!(html.contains("href=\"/users?org_code=430202&per_page=2&page=2\""), "pager links keep the filters");
     // Roles without the right to see accounts get the error page.
     let r = app.api("volunteer").await.get("/users").await;
