@@ -32,12 +32,26 @@ pub fn org_import(db: &Db, keys: &Keys, dir: &Path) -> Result<()> {
         .write(|c| {
             let r = org::import_divisions(c, &rows)?;
             let who = actor();
-            let ev = Event::new(&who, "org.import", "org", root.clone().unwrap_or_default()).detail(json!(r));
-            audit::append(c, keys, &match &root { Some(code) => ev.org(code.clone()), None => ev })?;
+            let ev = Event::new(&who, "org.import", "org", root.clone().unwrap_or_default())
+                .detail(json!(r));
+            audit::append(
+                c,
+                keys,
+                &match &root {
+                    Some(code) => ev.org(code.clone()),
+                    None => ev,
+                },
+            )?;
             Ok(r)
         })
         .map_err(explain)?;
-    println!("imported {} nodes: {} new, {} renamed, {} unchanged", rows.len(), report.inserted, report.updated, report.unchanged);
+    println!(
+        "imported {} nodes: {} new, {} renamed, {} unchanged",
+        rows.len(),
+        report.inserted,
+        report.updated,
+        report.unchanged
+    );
     Ok(())
 }
 
@@ -46,7 +60,11 @@ pub fn operator(db: &Db, keys: &Keys, code: &str, name: &str) -> Result<()> {
     db.write(|c| {
         let changed = org::upsert_operator(c, &code, name)?;
         if changed {
-            audit::append(c, keys, &Event::new(&actor(), "org.operator", "org", code.as_str()).org(code.as_str()))?;
+            audit::append(
+                c,
+                keys,
+                &Event::new(&actor(), "org.operator", "org", code.as_str()).org(code.as_str()),
+            )?;
         }
         Ok(())
     })
@@ -58,7 +76,13 @@ pub fn operator(db: &Db, keys: &Keys, code: &str, name: &str) -> Result<()> {
 pub fn link(db: &Db, keys: &Keys, operator: &str, station: &str) -> Result<()> {
     db.write(|c| {
         org::link_station(c, operator, station)?;
-        audit::append(c, keys, &Event::new(&actor(), "org.link", "org", station).org(station).detail(json!({"operator": operator})))?;
+        audit::append(
+            c,
+            keys,
+            &Event::new(&actor(), "org.link", "org", station)
+                .org(station)
+                .detail(json!({"operator": operator})),
+        )?;
         Ok(())
     })
     .map_err(|e| match e {
@@ -85,12 +109,17 @@ pub fn user_add(db: &Db, keys: &Keys, hashing: &Hashing, a: AddUser) -> Result<(
         role: a.role.into(),
         org_code: a.org.into(),
     };
-    let valid = db.read(|c| users::validate_account(c, &input)).map_err(explain)?;
+    let valid = db
+        .read(|c| users::validate_account(c, &input))
+        .map_err(explain)?;
     let (password, generated) = if a.password_stdin {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).context("cannot read the password from standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read the password from standard input")?;
         let p = s.trim_end_matches(['\r', '\n']).to_string();
-        shegong_domain::account::check_password(&p, &valid.username, 8).map_err(|m| anyhow::anyhow!("{}", m.zh))?;
+        shegong_domain::account::check_password(&p, &valid.username, 8)
+            .map_err(|m| anyhow::anyhow!("{}", m.zh))?;
         (p, false)
     } else {
         (passwords::generate(), true)
@@ -111,11 +140,22 @@ pub fn user_add(db: &Db, keys: &Keys, hashing: &Hashing, a: AddUser) -> Result<(
                 },
                 shegong_domain::clock::now(),
             )?;
-            audit::append(c, keys, &Event::new(&actor(), "user.create", "user", id).org(valid.org_code.as_str()).detail(json!({"role": valid.role.id()})))?;
+            audit::append(
+                c,
+                keys,
+                &Event::new(&actor(), "user.create", "user", id)
+                    .org(valid.org_code.as_str())
+                    .detail(json!({"role": valid.role.id()})),
+            )?;
             Ok(id)
         })
         .map_err(explain)?;
-    println!("created user {} (id {id}, {} at {})", valid.username, valid.role.id(), valid.org_code);
+    println!(
+        "created user {} (id {id}, {} at {})",
+        valid.username,
+        valid.role.id(),
+        valid.org_code
+    );
     if generated {
         println!("initial password: {password}");
         println!("(shown once; the user must change it at first login)");
@@ -136,8 +176,18 @@ pub fn audit_verify(db: &Db, keys: &Keys) -> Result<()> {
 pub fn audit_purge(db: &Db, keys: &Keys, days: i64) -> Result<()> {
     let n = db
         .write(|c| {
-            let n = audit::purge(c, keys, days.saturating_mul(86_400), shegong_domain::clock::now())?;
-            audit::append(c, keys, &Event::new(&actor(), "audit.purge", "audit", "-").detail(json!({"removed": n, "older_than_days": days})))?;
+            let n = audit::purge(
+                c,
+                keys,
+                days.saturating_mul(86_400),
+                shegong_domain::clock::now(),
+            )?;
+            audit::append(
+                c,
+                keys,
+                &Event::new(&actor(), "audit.purge", "audit", "-")
+                    .detail(json!({"removed": n, "older_than_days": days})),
+            )?;
             Ok(n)
         })
         .map_err(explain)?;

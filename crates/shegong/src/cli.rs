@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "shegong", version, about = "乡镇(街道)社工站信息系统 — social work station information system (DB43/T 2783—2023)")]
+#[command(
+    name = "shegong",
+    version,
+    about = "乡镇(街道)社工站信息系统 — social work station information system (DB43/T 2783—2023)"
+)]
 pub struct Cli {
     /// TOML configuration file (environment variables override it).
     #[arg(long, global = true)]

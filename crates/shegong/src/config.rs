@@ -64,8 +64,10 @@ impl Config {
     pub fn load(file: Option<&Path>) -> Result<Config> {
         let mut cfg = match file {
             Some(f) => {
-                let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-                toml::from_str(&text).with_context(|| format!("{} is not a valid configuration", f.display()))?
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read {}", f.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("{} is not a valid configuration", f.display()))?
             }
             None => Config::default(),
         };
@@ -78,7 +80,10 @@ impl Config {
         if let Ok(v) = std::env::var("SHEGONG_DATA_KEY_FILE") {
             cfg.data_key_file = Some(PathBuf::from(v));
         }
-        if cfg.security.max_failed_logins < 1 || cfg.security.lock_minutes < 1 || cfg.security.idle_timeout_minutes < 1 {
+        if cfg.security.max_failed_logins < 1
+            || cfg.security.lock_minutes < 1
+            || cfg.security.idle_timeout_minutes < 1
+        {
             anyhow::bail!("security settings must be positive");
         }
         if cfg.security.password_min_length < 8 {
@@ -104,8 +109,14 @@ impl Config {
     pub fn web(&self, demo: bool) -> WebConfig {
         let s = &self.security;
         WebConfig {
-            lockout: Lockout { max_failures: s.max_failed_logins, lock_secs: s.lock_minutes * 60 },
-            sessions: Lifetimes { idle_secs: s.idle_timeout_minutes * 60, absolute_secs: s.session_max_hours * 3600 },
+            lockout: Lockout {
+                max_failures: s.max_failed_logins,
+                lock_secs: s.lock_minutes * 60,
+            },
+            sessions: Lifetimes {
+                idle_secs: s.idle_timeout_minutes * 60,
+                absolute_secs: s.session_max_hours * 3600,
+            },
             password_min_len: s.password_min_length,
             body_limit: s.body_limit_kb * 1024,
             secure_cookies: s.secure_cookies,
@@ -121,7 +132,10 @@ mod tests {
 
     #[test]
     fn key_sits_beside_the_sqlite_file() {
-        let c = Config { database_url: "sqlite://./var/x.db".into(), ..Config::default() };
+        let c = Config {
+            database_url: "sqlite://./var/x.db".into(),
+            ..Config::default()
+        };
         assert_eq!(c.key_file().unwrap(), PathBuf::from("./var/shegong.key"));
     }
 

@@ -29,26 +29,47 @@ const OPERATOR_NAME: &str = "株洲市荷塘区同心社会工作服务中心";
 const ACCOUNTS: [(&str, &str, Role, &str); 9] = [
     ("admin", "省系统管理员", Role::SystemAdmin, "43"),
     ("purchaser", "荷塘区民政局", Role::Purchaser, COUNTY),
-    ("operator", "同心社工中心管理员", Role::OperatorAdmin, OPERATOR),
+    (
+        "operator",
+        "同心社工中心管理员",
+        Role::OperatorAdmin,
+        OPERATOR,
+    ),
     ("head", "李站长", Role::StationHead, "430202001"),
     ("worker", "王社工", Role::SocialWorker, "430202001"),
     ("worker2", "赵社工", Role::SocialWorker, "430202002"),
     ("supervisor", "陈督导", Role::Supervisor, OPERATOR),
     ("volunteer", "刘志愿者", Role::Volunteer, "430202001"),
-    ("liaison", "月塘街道联络人", Role::TownshipLiaison, "430202001"),
+    (
+        "liaison",
+        "月塘街道联络人",
+        Role::TownshipLiaison,
+        "430202001",
+    ),
 ];
 
 /// Rows of the demo tree from the compiled-in files: the province, the city, the county and
 /// everything below it.
 fn rows() -> Vec<DivisionRow> {
     let mut out = Vec::new();
-    for text in [hunan::PROVINCES, hunan::CITIES, hunan::AREAS, hunan::STREETS, hunan::VILLAGES] {
+    for text in [
+        hunan::PROVINCES,
+        hunan::CITIES,
+        hunan::AREAS,
+        hunan::STREETS,
+        hunan::VILLAGES,
+    ] {
         for line in text.lines().skip(1) {
             let mut cols = line.split(',');
-            let (Some(code), Some(name)) = (cols.next(), cols.next()) else { continue };
+            let (Some(code), Some(name)) = (cols.next(), cols.next()) else {
+                continue;
+            };
             let keep = code == "43" || code == "4302" || code.starts_with(COUNTY);
             if let (true, Ok(code)) = (keep, OrgCode::parse(code)) {
-                out.push(DivisionRow { code, name: name.trim().to_string() });
+                out.push(DivisionRow {
+                    code,
+                    name: name.trim().to_string(),
+                });
             }
         }
     }
@@ -61,7 +82,9 @@ pub fn ensure(db: &Db, keys: &Keys, hashing: &Hashing) -> Result<Vec<(String, St
     if db.read(users::exists_any)? {
         return Ok(Vec::new());
     }
-    let fixed = std::env::var("SHEGONG_DEMO_PASSWORD").ok().filter(|p| !p.is_empty());
+    let fixed = std::env::var("SHEGONG_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
     let creds: Vec<(&str, String, String)> = ACCOUNTS
         .iter()
         .map(|(u, ..)| {
@@ -74,10 +97,19 @@ pub fn ensure(db: &Db, keys: &Keys, hashing: &Hashing) -> Result<Vec<(String, St
     let actor = Actor::system("demo");
     db.write(|c| -> StoreResult<()> {
         let r = org::import_divisions(c, &tree)?;
-        audit::append(c, keys, &Event::new(&actor, "org.import", "org", "43").org("43").detail(json!(r)))?;
+        audit::append(
+            c,
+            keys,
+            &Event::new(&actor, "org.import", "org", "43")
+                .org("43")
+                .detail(json!(r)),
+        )?;
         let op = OrgCode::parse(OPERATOR).expect("valid demo operator code");
         org::upsert_operator(c, &op, OPERATOR_NAME)?;
-        for row in tree.iter().filter(|r| r.code.level() == shegong_domain::org::OrgLevel::Township) {
+        for row in tree
+            .iter()
+            .filter(|r| r.code.level() == shegong_domain::org::OrgLevel::Township)
+        {
             org::link_station(c, OPERATOR, row.code.as_str())?;
         }
         let now = shegong_domain::clock::now();
@@ -95,9 +127,18 @@ pub fn ensure(db: &Db, keys: &Keys, hashing: &Hashing) -> Result<Vec<(String, St
                 },
                 now,
             )?;
-            audit::append(c, keys, &Event::new(&actor, "user.create", "user", id).org(*org_code).detail(json!({"role": role.id()})))?;
+            audit::append(
+                c,
+                keys,
+                &Event::new(&actor, "user.create", "user", id)
+                    .org(*org_code)
+                    .detail(json!({"role": role.id()})),
+            )?;
         }
         Ok(())
     })?;
-    Ok(creds.into_iter().map(|(u, pw, _)| (u.to_string(), pw)).collect())
+    Ok(creds
+        .into_iter()
+        .map(|(u, pw, _)| (u.to_string(), pw))
+        .collect())
 }

@@ -14,7 +14,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SHEGONG_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SHEGONG_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
@@ -42,23 +45,44 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             match command {
                 OrgCommand::Import { dir } => admin::org_import(&db, &keys, &dir),
                 OrgCommand::Operator { code, name } => admin::operator(&db, &keys, &code, &name),
-                OrgCommand::Link { operator, station } => admin::link(&db, &keys, &operator, &station),
+                OrgCommand::Link { operator, station } => {
+                    admin::link(&db, &keys, &operator, &station)
+                }
             }
         }
-        Command::User { command: UserCommand::Add { username, role, org, display_name, password_stdin, must_change } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    org,
+                    display_name,
+                    password_stdin,
+                    must_change,
+                },
+        } => {
             let (db, keys) = serve::open(&cfg)?;
             admin::user_add(
                 &db,
                 &keys,
                 &Hashing::standard(),
-                admin::AddUser { username: &username, role: &role, org: &org, display_name: display_name.as_deref(), password_stdin, must_change },
+                admin::AddUser {
+                    username: &username,
+                    role: &role,
+                    org: &org,
+                    display_name: display_name.as_deref(),
+                    password_stdin,
+                    must_change,
+                },
             )
         }
         Command::Audit { command } => {
             let (db, keys) = serve::open(&cfg)?;
             match command {
                 AuditCommand::Verify => admin::audit_verify(&db, &keys),
-                AuditCommand::Purge { older_than_days } => admin::audit_purge(&db, &keys, older_than_days),
+                AuditCommand::Purge { older_than_days } => {
+                    admin::audit_purge(&db, &keys, older_than_days)
+                }
             }
         }
         Command::Backup { file } => {
@@ -70,7 +94,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Restore { file } => {
             let url = cfg.db_url()?;
             shegong_store::backup::restore(&url, &file).map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("restored from {}; the audit chain can be checked with `shegong audit verify`", file.display());
+            println!(
+                "restored from {}; the audit chain can be checked with `shegong audit verify`",
+                file.display()
+            );
             Ok(())
         }
     }

@@ -12,10 +12,18 @@ use std::sync::Arc;
 /// Opens the database and the key, and applies migrations.
 pub fn open(cfg: &Config) -> Result<(Db, Arc<Keys>)> {
     let url = cfg.db_url()?;
-    let db = Db::open(&url, PoolSizes { readers: cfg.db_connections }).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let keys = Arc::new(Keys::load_or_create(&cfg.key_file()?).map_err(|e| anyhow::anyhow!("{e}"))?);
+    let db = Db::open(
+        &url,
+        PoolSizes {
+            readers: cfg.db_connections,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let keys =
+        Arc::new(Keys::load_or_create(&cfg.key_file()?).map_err(|e| anyhow::anyhow!("{e}"))?);
     db.migrate().map_err(|e| anyhow::anyhow!("{e}"))?;
-    db.write(|c| audit::ensure_head(c, &keys)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    db.write(|c| audit::ensure_head(c, &keys))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok((db, keys))
 }
 
@@ -42,10 +50,15 @@ async fn serve(cfg: &Config, demo: bool) -> Result<()> {
             println!("demo: the database already has accounts; nothing loaded");
         }
     }
-    let addr: SocketAddr = cfg.addr.parse().with_context(|| format!("{} is not an address:port", cfg.addr))?;
+    let addr: SocketAddr = cfg
+        .addr
+        .parse()
+        .with_context(|| format!("{} is not an address:port", cfg.addr))?;
     let state = AppState::new(db.clone(), keys, hashing, cfg.web(demo));
     let app = shegong_web::app(state.clone());
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
     println!("shegong listening on http://{}", listener.local_addr()?);
     let life = state.cfg.sessions;
     tokio::spawn(async move {
@@ -53,16 +66,22 @@ async fn serve(cfg: &Config, demo: bool) -> Result<()> {
         loop {
             tick.tick().await;
             let db = db.clone();
-            let purged = tokio::task::spawn_blocking(move || db.write(|c| sessions::purge_expired(c, shegong_domain::clock::now(), life))).await;
+            let purged = tokio::task::spawn_blocking(move || {
+                db.write(|c| sessions::purge_expired(c, shegong_domain::clock::now(), life))
+            })
+            .await;
             if let Ok(Err(e)) = purged {
                 tracing::warn!(error = %e, "session purge failed");
             }
         }
     });
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("server error")
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("server error")
 }
