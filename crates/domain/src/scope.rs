@@ -44,8 +44,9 @@ impl Scope {
             .iter()
             .map(|r| {
                 if r.is_operator() {
-                    // Exact match: [code, code + "\0").
-                    (r.as_str().to_string(), format!("{}\u{0}", r.as_str()))
+                    // Exact match: [code, code + "\x01"). Codes hold no control characters, so
+                    // nothing lies between; "\0" would be tighter but PostgreSQL text cannot hold it.
+                    (r.as_str().to_string(), format!("{}\u{1}", r.as_str()))
                 } else {
                     (r.as_str().to_string(), prefix_successor(r.as_str()))
                 }
