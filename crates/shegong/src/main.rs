@@ -14,11 +14,12 @@ use std::io::Write;
 fn main() {
     let cli = Cli::parse();
     // The server logs its work; a one-shot command keeps stderr for warnings and its one-line
-    // reason of failure (interface.md: exit 1 with a one-line reason on stderr).
+    // reason of failure (interface.md: exit 1 with a one-line reason on stderr). The pool logs
+    // every failed connection attempt; the final error already carries the reason.
     let default_log = if matches!(cli.command, Command::Serve { .. }) {
         "info"
     } else {
-        "warn"
+        "warn,r2d2=off"
     };
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -31,7 +32,11 @@ fn main() {
     let code = match run(cli) {
         Ok(()) => 0,
         Err(e) => {
-            let msg = format!("{e:#}").replace('\n', " ");
+            // One line: causes joined, and the line breaks and tabs of libpq's messages folded.
+            let msg = format!("{e:#}")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             eprintln!("error: {msg}");
             1
         }
