@@ -86,7 +86,9 @@ pub fn link(db: &Db, keys: &Keys, operator: &str, station: &str) -> Result<()> {
         Ok(())
     })
     .map_err(|e| match e {
-        StoreError::NotFound => anyhow::anyhow!("no such operator or station"),
+        StoreError::NotFound => {
+            anyhow::anyhow!("没有这个承接方或社工站 (no such operator or station)")
+        }
         other => explain(other),
     })?;
     println!("{operator} now runs {station}");
@@ -100,6 +102,8 @@ pub struct AddUser<'a> {
     pub display_name: Option<&'a str>,
     pub password_stdin: bool,
     pub must_change: bool,
+    /// The configured password policy (`security.password_min_length`).
+    pub min_password_len: usize,
 }
 
 pub fn user_add(db: &Db, keys: &Keys, hashing: &Hashing, a: AddUser) -> Result<()> {
@@ -118,7 +122,7 @@ pub fn user_add(db: &Db, keys: &Keys, hashing: &Hashing, a: AddUser) -> Result<(
             .read_to_string(&mut s)
             .context("cannot read the password from standard input")?;
         let p = s.trim_end_matches(['\r', '\n']).to_string();
-        shegong_domain::account::check_password(&p, &valid.username, 8)
+        shegong_domain::account::check_password(&p, &valid.username, a.min_password_len)
             .map_err(|m| anyhow::anyhow!("{}", m.zh))?;
         (p, false)
     } else {

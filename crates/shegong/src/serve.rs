@@ -19,12 +19,41 @@ pub fn open(cfg: &Config) -> Result<(Db, Arc<Keys>)> {
         },
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let keys =
-        Arc::new(Keys::load_or_create(&cfg.key_file()?).map_err(|e| anyhow::anyhow!("{e}"))?);
     db.migrate().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let keys = Arc::new(open_key(cfg, &db)?);
     db.write(|c| audit::ensure_head(c, &keys))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok((db, keys))
+}
+
+/// Loads the data key, creating it only for a database that has never had one. A database that
+/// was used before (it has an audit chain) with its key file missing — a wrong path, another
+/// working directory, a backup restored on a new machine — is refused: a fresh key would leave its
+/// ID and phone numbers unreadable and its audit chain unverifiable.
+fn open_key(cfg: &Config, db: &Db) -> Result<Keys> {
+    let path = cfg.key_file()?;
+    if path.exists() {
+        return Keys::load_or_create(&path).map_err(|e| anyhow::anyhow!("{e}"));
+    }
+    // A database never opened with a key has neither an audit head nor entries, so it verifies
+    // as empty under any key.
+    let probe = Keys::from_master(&rand::random());
+    let found = db
+        .read(|c| audit::verify(c, &probe))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if found != (audit::Finding::Intact { entries: 0 }) {
+        anyhow::bail!(
+            "the data key file {} is missing, but this database already has data made with a key: put the key file back \
+             (it is kept apart from the database and its backups) or point SHEGONG_DATA_KEY_FILE at it",
+            path.display()
+        );
+    }
+    let keys = Keys::load_or_create(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "created a new data key in {}: back it up apart from the database",
+        path.display()
+    );
+    Ok(keys)
 }
 
 pub fn run(cfg: &Config, demo: bool) -> Result<()> {

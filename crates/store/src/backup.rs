@@ -19,19 +19,28 @@ pub fn backup(url: &DbUrl, file: &Path) -> StoreResult<()> {
             file.display()
         )));
     }
-    match url {
+    let result = match url {
         DbUrl::Sqlite(path) => {
+            // Opening a missing file would create an empty database there and back that up.
+            if !path.is_file() {
+                return Err(StoreError::Other(format!(
+                    "there is no database at {}",
+                    path.display()
+                )));
+            }
             let src = path
                 .to_str()
                 .ok_or_else(|| StoreError::Config("the SQLite path is not UTF-8".into()))?;
             let dest = file
                 .to_str()
                 .ok_or_else(|| StoreError::Config("the backup path is not UTF-8".into()))?;
-            let mut c =
-                SqliteConnection::establish(src).map_err(|e| StoreError::Connect(e.to_string()))?;
-            c.batch_execute("PRAGMA busy_timeout = 10000;")?;
-            c.batch_execute(&format!("VACUUM INTO '{}'", dest.replace('\'', "''")))?;
-            Ok(())
+            SqliteConnection::establish(src)
+                .map_err(|e| StoreError::Connect(e.to_string()))
+                .and_then(|mut c| {
+                    c.batch_execute("PRAGMA busy_timeout = 10000;")?;
+                    c.batch_execute(&format!("VACUUM INTO '{}'", dest.replace('\'', "''")))?;
+                    Ok(())
+                })
         }
         DbUrl::Postgres(pg) => run(
             Command::new("pg_dump")
@@ -40,7 +49,12 @@ pub fn backup(url: &DbUrl, file: &Path) -> StoreResult<()> {
                 .arg(pg),
             "pg_dump",
         ),
+    };
+    if result.is_err() {
+        // Whatever a failed run left is not a backup (the file did not exist before).
+        let _ = std::fs::remove_file(file);
     }
+    result
 }
 
 /// Replaces the database with a backup. Stop the server first.
@@ -54,6 +68,12 @@ pub fn restore(url: &DbUrl, file: &Path) -> StoreResult<()> {
     match url {
         DbUrl::Sqlite(path) => {
             check_sqlite_backup(file)?;
+            // Restoring to a new place is the usual case: a new machine, a fresh folder.
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Other(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
             let mut tmp = path.clone().into_os_string();
             tmp.push(".restoring");
             let tmp = std::path::PathBuf::from(tmp);

@@ -1,0 +1,84 @@
+//! Runs the browser smoke test (`tests/browser/smoke.mjs`: Playwright driving Debian's chromium,
+//! logging in as the demo `worker` on a phone-sized screen) as part of `cargo test --workspace`.
+//!
+//! It needs `node`, `tests/browser/node_modules/playwright-core` (`npm ci` in `tests/browser`) and
+//! `/usr/bin/chromium` (`apt-get install chromium`). Without them it prints what is missing and
+//! passes — unless `SHEGONG_REQUIRE_BROWSER=1` (set by `.ci/run`), when it fails instead.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn missing(browser_dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if Command::new("node")
+        .arg("--version")
+        .output()
+        .map(|o| !o.status.success())
+        .unwrap_or(true)
+    {
+        out.push("node (apt-get install nodejs)".to_string());
+    }
+    if !browser_dir.join("node_modules/playwright-core").is_dir() {
+        out.push(format!(
+            "playwright-core (cd {} && npm ci)",
+            browser_dir.display()
+        ));
+    }
+    if !Path::new(CHROMIUM).exists() {
+        out.push(format!("{CHROMIUM} (apt-get install chromium)"));
+    }
+    out
+}
+
+#[test]
+fn worker_logs_in_on_a_phone_and_reaches_the_home_page() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root");
+    let browser_dir = root.join("tests/browser");
+    let lacking = missing(&browser_dir);
+    if !lacking.is_empty() {
+        let what = lacking.join(", ");
+        if std::env::var("SHEGONG_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("SHEGONG_REQUIRE_BROWSER=1 but the browser test cannot run: missing {what}");
+        }
+        // Written past the test harness's capture, so the note shows in a plain `cargo test`.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: browser smoke test needs {what}"
+        );
+        return;
+    }
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_shegong"));
+    // target/<profile>/shegong → target/browser
+    let shots = bin
+        .parent()
+        .and_then(Path::parent)
+        .map(|t| t.join("browser"))
+        .expect("target folder");
+    let out = Command::new("node")
+        .arg(browser_dir.join("smoke.mjs"))
+        .env("SHEGONG_BIN", &bin)
+        .env("SHEGONG_SCREENSHOT_DIR", &shots)
+        .env("CHROMIUM", CHROMIUM)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    print!("{stdout}");
+    eprint!("{stderr}");
+    assert!(
+        out.status.success(),
+        "the browser smoke test failed ({})",
+        out.status
+    );
+    assert!(
+        shots.join("worker-home.png").is_file(),
+        "no screenshot in {}",
+        shots.display()
+    );
+}
