@@ -44,16 +44,10 @@ fn main() {
     exit_now(code)
 }
 
-/// Ends the process without running C `atexit` handlers. libpq's OpenSSL frees its global state
-/// in one; the connection pools refill themselves on background threads, so a PostgreSQL
-/// connection may be opening at that very moment, and the process then died with SIGSEGV after its
-/// work was done (about one run in twenty of a one-shot command). By now everything of ours is
-/// dropped (databases closed) and the output is flushed here.
 fn exit_now(code: i32) -> ! {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    // SAFETY: `_exit` only ends the process; nothing runs after it.
-    unsafe { libc::_exit(code) }
+    std::process::exit(code)
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {

@@ -378,33 +378,34 @@ both!(fn a_broken_division_file_is_refused_whole(site) {
 
 both!(fn operators_and_links(site) {
     import_mini(site);
-    let out = site.run(&["org", "operator", "OP430202TX", "株洲市荷塘区同心社会工作服务中心"]).ok();
-    assert!(out.stdout.contains("operator OP430202TX saved"), "{out:#?}");
+    let out = site.run(&["org", "operator", "430202OPTX", "株洲市荷塘区同心社会工作服务中心"]).ok();
+    assert!(out.stdout.contains("operator 430202OPTX saved"), "{out:#?}");
     // The same again changes nothing and is not audited again; a new name is.
-    site.run(&["org", "operator", "OP430202TX", "株洲市荷塘区同心社会工作服务中心"]).ok();
-    site.run(&["org", "operator", "OP430202TX", "荷塘区同心社工中心"]).ok();
+    site.run(&["org", "operator", "430202OPTX", "株洲市荷塘区同心社会工作服务中心"]).ok();
+    site.run(&["org", "operator", "430202OPTX", "荷塘区同心社工中心"]).ok();
     assert_eq!(site.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'org.operator'"), 2);
-    assert_eq!(site.count("SELECT COUNT(*) AS n FROM org_units WHERE code = 'OP430202TX' AND name = '荷塘区同心社工中心'"), 1);
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM org_units WHERE code = '430202OPTX' AND name = '荷塘区同心社工中心'"), 1);
 
-    let out = site.run(&["org", "link", "OP430202TX", "430202001"]).ok();
-    assert!(out.stdout.contains("OP430202TX now runs 430202001"), "{out:#?}");
-    site.run(&["org", "link", "OP430202TX", "430202002"]).ok();
+    let out = site.run(&["org", "link", "430202OPTX", "430202001"]).ok();
+    assert!(out.stdout.contains("430202OPTX now runs 430202001"), "{out:#?}");
+    site.run(&["org", "link", "430202OPTX", "430202002"]).ok();
     // A second operator takes a station over.
-    site.run(&["org", "operator", "OPHT02", "荷塘区阳光社工中心"]).ok();
-    site.run(&["org", "link", "OPHT02", "430202002"]).ok();
-    assert_eq!(site.count("SELECT COUNT(*) AS n FROM operator_stations WHERE operator_code = 'OP430202TX'"), 1);
-    assert_eq!(site.count("SELECT COUNT(*) AS n FROM operator_stations WHERE operator_code = 'OPHT02'"), 1);
+    site.run(&["org", "operator", "430202OPHT02", "荷塘区阳光社工中心"]).ok();
+    site.run(&["org", "link", "430202OPHT02", "430202002"]).ok();
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM operator_stations WHERE operator_code = '430202OPTX'"), 1);
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM operator_stations WHERE operator_code = '430202OPHT02'"), 1);
 
     let before = site.count("SELECT COUNT(*) AS n FROM audit_log");
     site.run(&["org", "operator", "430202", "不是承接方"]).fails_with("OP");
+    site.run(&["org", "operator", "430299OPHT09", "无处登记"]).fails_with("430299");
     site.run(&["org", "operator", "OP-1", "坏编码"]).fails_with("error: ");
-    site.run(&["org", "operator", "OPHT03", "   "]).fails_with("name");
-    site.run(&["org", "link", "OP430202TX", "430202999"]).fails_with("没有这个承接方或社工站");
-    site.run(&["org", "link", "OPNOPE", "430202001"]).fails_with("没有这个承接方或社工站");
-    site.run(&["org", "link", "OP430202TX", "430202"]).fails_with("只能把乡镇(街道)社工站关联到承接方");
-    site.run(&["org", "link", "OP430202TX", "430202001001"]).fails_with("只能把乡镇(街道)社工站关联到承接方");
+    site.run(&["org", "operator", "430202OPHT03", "   "]).fails_with("name");
+    site.run(&["org", "link", "430202OPTX", "430202999"]).fails_with("没有这个承接方或社工站");
+    site.run(&["org", "link", "430202OPNOPE", "430202001"]).fails_with("没有这个承接方或社工站");
+    site.run(&["org", "link", "430202OPTX", "430202"]).fails_with("只能把乡镇(街道)社工站关联到承接方");
+    site.run(&["org", "link", "430202OPTX", "430202001001"]).fails_with("只能把乡镇(街道)社工站关联到承接方");
     site.run(&["org", "link", "430202001", "430202002"]).fails_with("只能把乡镇(街道)社工站关联到承接方");
-    assert_eq!(site.run(&["org", "link", "OP430202TX"]).code, 2, "a missing argument is a usage error");
+    assert_eq!(site.run(&["org", "link", "430202OPTX"]).code, 2, "a missing argument is a usage error");
     assert_eq!(site.count("SELECT COUNT(*) AS n FROM audit_log"), before, "failures write nothing");
     site.run(&["audit", "verify"]).ok();
 });
@@ -507,14 +508,14 @@ fn user_add_honours_the_configured_password_length() {
 fn some_history(site: &Site) {
     import_mini(site);
     for (code, name) in [
-        ("OPHT01", "甲社工中心"),
-        ("OPHT02", "乙社工中心"),
-        ("OPHT03", "丙社工中心"),
+        ("430202OPHT01", "甲社工中心"),
+        ("430202OPHT02", "乙社工中心"),
+        ("430202OPHT03", "丙社工中心"),
     ] {
         site.run(&["org", "operator", code, name]).ok();
     }
-    site.run(&["org", "link", "OPHT01", "430202001"]).ok();
-    site.run(&["org", "link", "OPHT02", "430202002"]).ok();
+    site.run(&["org", "link", "430202OPHT01", "430202001"]).ok();
+    site.run(&["org", "link", "430202OPHT02", "430202002"]).ok();
     let out = site.run(&["audit", "verify"]).ok();
     assert!(
         out.stdout.contains("audit chain intact: 6 entries"),
@@ -531,7 +532,7 @@ fn verify_after_tampering(site: &Site, sql: &str) -> Out {
 }
 
 both!(fn audit_verify_finds_a_changed_entry(site) {
-    verify_after_tampering(site, "UPDATE audit_log SET detail = '{\"operator\":\"OPHT03\"}' WHERE seq = 5;")
+    verify_after_tampering(site, "UPDATE audit_log SET detail = '{\"operator\":\"430202OPHT03\"}' WHERE seq = 5;")
         .fails_with("audit entry 5 was changed");
 });
 
@@ -563,7 +564,7 @@ both!(fn the_data_key_must_be_the_databases_own(site) {
     some_history(site);
     // Missing: refused, and no new key is made (it would leave the data unreadable).
     let missing = site.path("elsewhere/shegong.key");
-    let commands: [&[&str]; 3] = [&["audit", "verify"], &["migrate"], &["org", "operator", "OPHT09", "丁社工中心"]];
+    let commands: [&[&str]; 3] = [&["audit", "verify"], &["migrate"], &["org", "operator", "430202OPHT09", "丁社工中心"]];
     for args in commands {
         Out::from(site.cmd(args).env("SHEGONG_DATA_KEY_FILE", &missing).output().unwrap()).fails_with("is missing");
     }

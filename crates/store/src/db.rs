@@ -151,10 +151,19 @@ impl Db {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
         }
+        // One direct connection first: a wrong URL or a database that is down fails here at once
+        // with its own reason, instead of after the pool's 30-second wait.
+        r2d2::ManageConnection::connect(&Manager {
+            url: url.clone(),
+            read_only: false,
+        })?;
+        // No idle minimum: r2d2 opens idle connections on background threads, and one still
+        // opening when a one-shot command exits raced libpq's OpenSSL clean-up (SIGSEGV). Opened
+        // on demand, every connection is finished before the caller goes on.
         let build = |read_only: bool, size: u32| {
             r2d2::Pool::builder()
                 .max_size(size)
-                .min_idle(Some(1))
+                .min_idle(Some(0))
                 .connection_timeout(Duration::from_secs(30))
                 .test_on_check_out(false)
                 .build(Manager {
