@@ -27,6 +27,11 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/assets/{*file}", get(asset))
+        // Browsers ask for it whatever the page says.
+        .route(
+            "/favicon.ico",
+            get(|| asset(crate::extract::P("favicon.svg".to_string()))),
+        )
 }
 
 async fn healthz() -> &'static str {

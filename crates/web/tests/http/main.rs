@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod access_matrix;
 mod account;
 mod audit_log;
 mod bad_input;

@@ -28,5 +28,7 @@ http_test!(async fn assets_are_embedded(app) {
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"].to_str().unwrap().contains("javascript"));
     assert_eq!(client().get(app.url("/assets/app.css")).send().await.unwrap().status(), 200);
+    let icon = client().get(app.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
     assert_eq!(client().get(app.url("/assets/../Cargo.toml")).send().await.unwrap().status(), 404);
 });
