@@ -98,6 +98,11 @@ fn client_ip(req: &Request, trust_proxy: bool) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+fn is_public_resource(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics" | "/favicon.ico")
+        || path.starts_with("/assets/")
+}
+
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = v
@@ -117,6 +122,10 @@ pub async fn authenticate(
     mut req: Request,
     next: Next,
 ) -> Result<Response, AppError> {
+    // Probes and static files need no one's identity: no database work for them.
+    if is_public_resource(req.uri().path()) {
+        return Ok(next.run(req).await);
+    }
     let ip = client_ip(&req, st.cfg.trust_proxy);
     req.extensions_mut().insert(ClientIp(ip.clone()));
     let now = shegong_domain::clock::now();
@@ -157,7 +166,11 @@ pub async fn authenticate(
 
     let mut info = None;
     let jar = CookieJar::from_headers(req.headers());
-    if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
+    if let Some(token) = jar
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|t| !t.is_empty())
+    {
         let life = st.cfg.sessions;
         let db = st.db.clone();
         let found = tokio::task::spawn_blocking(move || -> shegong_store::StoreResult<_> {
