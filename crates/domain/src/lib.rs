@@ -5,11 +5,16 @@
 
 pub mod account;
 pub mod clock;
+pub mod dates;
+pub mod id_number;
 pub mod msg;
 pub mod org;
+pub mod person;
+pub mod phone;
 pub mod policy;
 pub mod role;
 pub mod scope;
+pub mod search;
 pub mod text;
 
 pub use msg::{FieldError, Invalid, Msg};

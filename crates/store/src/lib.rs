@@ -12,6 +12,7 @@ pub mod audit;
 pub mod backup;
 pub mod org;
 pub mod passwords;
+pub mod persons;
 pub mod query;
 pub mod sessions;
 pub mod tokens;

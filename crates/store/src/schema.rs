@@ -98,11 +98,145 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    households (id) {
+        id -> BigInt,
+        org_code -> Text,
+        head_person_id -> Nullable<BigInt>,
+        address -> Text,
+        housing -> Text,
+        difficulty_type -> Text,
+        difficulty_degree -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    persons (id) {
+        id -> BigInt,
+        org_code -> Text,
+        name -> Text,
+        gender -> Nullable<Text>,
+        ethnicity -> Nullable<Text>,
+        birth_date -> Nullable<Text>,
+        id_number_enc -> Nullable<Binary>,
+        id_number_index -> Nullable<Text>,
+        id_number_masked -> Nullable<Text>,
+        phone_enc -> Nullable<Binary>,
+        phone_index -> Nullable<Text>,
+        phone_masked -> Nullable<Text>,
+        household_id -> Nullable<BigInt>,
+        address -> Text,
+        difficulty_types -> Text,
+        difficulty_degree -> Nullable<Text>,
+        health -> Nullable<Text>,
+        employment -> Text,
+        monthly_income -> Nullable<BigInt>,
+        sensitivity -> Text,
+        consent_by -> Nullable<Text>,
+        consent_relation -> Nullable<Text>,
+        consent_on -> Nullable<Text>,
+        consent_scope -> Nullable<Text>,
+        notes -> Text,
+        merged_into -> Nullable<BigInt>,
+        version -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    household_members (household_id, person_id) {
+        household_id -> BigInt,
+        person_id -> BigInt,
+        relation -> Text,
+    }
+}
+
+diesel::table! {
+    custom_categories (code) {
+        code -> Text,
+        label_zh -> Text,
+        label_en -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    person_categories (id) {
+        id -> BigInt,
+        person_id -> BigInt,
+        category -> Text,
+        start_date -> Text,
+        end_date -> Nullable<Text>,
+        grade -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    person_assignments (person_id, user_id) {
+        person_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    person_search_tokens (token, person_id) {
+        token -> Text,
+        person_id -> BigInt,
+        org_code -> Text,
+    }
+}
+
+diesel::table! {
+    person_history (id) {
+        id -> BigInt,
+        person_id -> BigInt,
+        at -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        actor -> Text,
+        field -> Text,
+        old_value -> Nullable<Text>,
+        new_value -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    person_timeline (id) {
+        id -> BigInt,
+        person_id -> BigInt,
+        at -> BigInt,
+        kind -> Text,
+        ref_id -> Nullable<BigInt>,
+        summary -> Text,
+        actor -> Text,
+    }
+}
+
+diesel::joinable!(person_categories -> persons (person_id));
+diesel::joinable!(person_assignments -> persons (person_id));
+diesel::joinable!(person_search_tokens -> persons (person_id));
+diesel::joinable!(household_members -> persons (person_id));
+diesel::joinable!(household_members -> households (household_id));
+diesel::joinable!(person_history -> persons (person_id));
+diesel::joinable!(person_timeline -> persons (person_id));
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(users -> org_units (org_code));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    households,
+    persons,
+    household_members,
+    custom_categories,
+    person_categories,
+    person_assignments,
+    person_search_tokens,
+    person_history,
+    person_timeline,
     org_units,
     operator_stations,
     users,

@@ -1,0 +1,9 @@
+DROP TABLE person_timeline;
+DROP TABLE person_history;
+DROP TABLE person_search_tokens;
+DROP TABLE person_assignments;
+DROP TABLE person_categories;
+DROP TABLE custom_categories;
+DROP TABLE household_members;
+DROP TABLE persons;
+DROP TABLE households;

@@ -1,0 +1,158 @@
+use super::*;
+use shegong_domain::dates;
+use shegong_domain::org::OrgCode;
+use shegong_domain::person::{self, CategoryInput, PersonInput};
+use shegong_domain::policy::Sensitivity;
+use shegong_domain::role::Role;
+use shegong_domain::scope::Scope;
+use shegong_store::audit::Actor;
+use shegong_store::persons::{self, Filter, Secret, Viewer};
+use shegong_store::query::Page;
+use shegong_store::testing::TestDb;
+use shegong_store::users::{self, NewUser};
+use shegong_store::{StoreError, db_test};
+
+fn viewer(user_id: i64, codes: &[&str], head: bool) -> Viewer {
+    Viewer { user_id, scope: Scope::new(codes.iter().map(|c| OrgCode::parse(c).unwrap()).collect()), all_confidential: head }
+}
+
+fn seed_users(t: &TestDb) -> (i64, i64, i64) {
+    load_hetang(&t.db);
+    t.db.write(|c| {
+        let mk = |c: &mut shegong_store::DbConn, u: &str, role, org: &str| {
+            users::create(c, &NewUser { username: u, display_name: u, role, org_code: org, password_hash: "h", must_change_password: false, two_factor_exempt: true }, 0)
+        };
+        Ok((mk(c, "worker", Role::SocialWorker, "430202001")?, mk(c, "worker_b", Role::SocialWorker, "430202001")?, mk(c, "worker2", Role::SocialWorker, "430202002")?))
+    })
+    .unwrap()
+}
+
+fn add(t: &TestDb, uid: i64, org: &str, input: PersonInput) -> Result<i64, StoreError> {
+    let f = person::validate(&input, dates::today(), &|_| false).map_err(StoreError::Invalid)?;
+    let actor = Actor { user_id: Some(uid), name: "worker".into(), ip: "t".into() };
+    let org = org.to_string();
+    t.db.write(move |c| persons::create(c, &t.keys, &f, &org, &actor, 100))
+}
+
+fn named(name: &str) -> PersonInput {
+    PersonInput { name: name.into(), ..Default::default() }
+}
+
+fn names(l: &shegong_store::query::Listing<persons::PersonRow>) -> Vec<String> {
+    l.items.iter().map(|p| p.name.clone()).collect()
+}
+
+db_test!(fn create_read_and_the_id_number_at_rest(t) {
+    let (w, _, _) = seed_users(t);
+    let id = add(t, w, "430202001001", PersonInput {
+        id_number: Some("11010519491231002X".into()),
+        phone: Some("13812345678".into()),
+        categories: Some(vec![CategoryInput { code: "低保".into(), ..Default::default() }]),
+        ..named("欧阳𠮷祥")
+    }).unwrap();
+    let v = viewer(w, &["430202001"], false);
+    let (p, cats) = t.db.read(|c| persons::get(c, &v, id)).unwrap();
+    assert_eq!(p.name, "欧阳𠮷祥", "rare characters kept exactly");
+    assert_eq!(p.id_number_masked.as_deref(), Some("1101**********002X"));
+    assert_eq!(p.phone_masked.as_deref(), Some("138****5678"));
+    assert_eq!(p.birth_date.as_deref(), Some("1949-12-31"));
+    assert_eq!(cats.iter().map(|c| c.category.as_str()).collect::<Vec<_>>(), ["dibao"]);
+    assert_eq!(t.db.read(|c| persons::reveal(c, &t.keys, &v, id, Secret::IdNumber)).unwrap().as_deref(), Some("11010519491231002X"));
+    assert_eq!(t.db.read(|c| persons::reveal(c, &t.keys, &v, id, Secret::Phone)).unwrap().as_deref(), Some("13812345678"));
+    // Nothing in the table holds the plain number.
+    let dump: Vec<(Option<Vec<u8>>, Option<String>)> = t.db.read(|c| {
+        use diesel::prelude::*;
+        use shegong_store::schema::persons::dsl;
+        Ok(dsl::persons.select((dsl::id_number_enc, dsl::id_number_index)).load(c)?)
+    }).unwrap();
+    let (enc, idx) = &dump[0];
+    assert!(!String::from_utf8_lossy(enc.as_ref().unwrap()).contains("11010519491231002X"));
+    assert!(!idx.as_ref().unwrap().contains("1101"));
+    // Out of scope: not found.
+    let other = viewer(w, &["430202002"], false);
+    assert!(matches!(t.db.read(|c| persons::get(c, &other, id)), Err(StoreError::NotFound)));
+    assert!(matches!(t.db.read(|c| persons::reveal(c, &t.keys, &other, id, Secret::IdNumber)), Err(StoreError::NotFound)));
+});
+
+db_test!(fn one_id_number_per_deployment(t) {
+    let (w, _, w2) = seed_users(t);
+    add(t, w, "430202001", PersonInput { id_number: Some("11010519491231002X".into()), ..named("张三") }).unwrap();
+    // Another station, where the first record is out of scope: a conflict naming nothing.
+    let e = add(t, w2, "430202002", PersonInput { id_number: Some("11010519491231002x".into()), ..named("张三") }).unwrap_err();
+    match e {
+        StoreError::Conflict(m) => {
+            assert!(m.zh.contains("转移申请"));
+            assert!(!m.zh.contains("430202001") && !m.zh.contains("月塘"), "nothing about the other record");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(t.db.read(|c| persons::count(c, &viewer(w2, &["430202002"], false))).unwrap(), 0, "nothing written");
+});
+
+db_test!(fn confidential_records_only_for_assigned_workers_and_the_head(t) {
+    let (w, wb, _) = seed_users(t);
+    let id = add(t, w, "430202001", PersonInput { sensitivity: Some("confidential".into()), ..named("李四") }).unwrap();
+    let mine = viewer(w, &["430202001"], false);
+    let colleague = viewer(wb, &["430202001"], false);
+    let head = viewer(999, &["430202001"], true);
+    assert!(t.db.read(|c| persons::get(c, &mine, id)).is_ok(), "the creator is assigned");
+    assert!(matches!(t.db.read(|c| persons::get(c, &colleague, id)), Err(StoreError::NotFound)));
+    assert!(t.db.read(|c| persons::get(c, &head, id)).is_ok());
+    let l = t.db.read(|c| persons::search(c, &t.keys, &colleague, &Filter::default(), Page::default())).unwrap();
+    assert_eq!(l.total, 0, "absent from lists and counts");
+    t.db.write(|c| persons::assign(c, id, wb)).unwrap();
+    assert!(t.db.read(|c| persons::get(c, &colleague, id)).is_ok());
+});
+
+db_test!(fn updates_need_the_version_seen_and_leave_history(t) {
+    let (w, _, _) = seed_users(t);
+    let id = add(t, w, "430202001", PersonInput { phone: Some("13812345678".into()), ..named("王五") }).unwrap();
+    let v = viewer(w, &["430202001"], false);
+    let actor = Actor { user_id: Some(w), name: "worker".into(), ip: "t".into() };
+    let f = person::validate(&PersonInput { phone: Some("13912345678".into()), ..named("王小五") }, dates::today(), &|_| false).unwrap();
+    let changed = t.db.write(|c| persons::update(c, &t.keys, &v, id, 1, &f, "430202001001", &actor, 200)).unwrap();
+    assert_eq!(changed, ["name", "org_code", "phone"]);
+    let stale = t.db.write(|c| persons::update(c, &t.keys, &v, id, 1, &f, "430202001", &actor, 300));
+    assert!(matches!(stale, Err(StoreError::Conflict(_))));
+    let h = t.db.read(|c| persons::history(c, &v, id)).unwrap();
+    let phone = h.iter().find(|r| r.field == "phone").unwrap();
+    assert_eq!((phone.old_value.as_deref(), phone.new_value.as_deref()), (Some("138****5678"), Some("139****5678")), "masked in the history");
+    assert!(h.iter().any(|r| r.field == "created"));
+    // Search follows the new name.
+    let found = t.db.read(|c| persons::search(c, &t.keys, &v, &Filter { q: Some("小五".into()), ..Default::default() }, Page::default())).unwrap();
+    assert_eq!(names(&found), ["王小五"]);
+    assert!(t.db.read(|c| persons::timeline(c, &v, id)).unwrap().len() >= 2);
+});
+
+db_test!(fn search_by_name_pinyin_initials_id_phone_and_filters(t) {
+    let (w, _, w2) = seed_users(t);
+    add(t, w, "430202001001", PersonInput { birth_date: Some("1940-03-01".into()), categories: Some(vec![CategoryInput { code: "elderly_advanced".into(), ..Default::default() }]), ..named("张三") }).unwrap();
+    add(t, w, "430202001002", PersonInput { phone: Some("0731-22334455".into()), birth_date: Some("1985-06-01".into()), ..named("张三丰") }).unwrap();
+    add(t, w, "430202001", PersonInput { id_number: Some("11010519491231002X".into()), ..named("曾小红") }).unwrap();
+    add(t, w, "430202001", named("李张")).unwrap();
+    add(t, w2, "430202002", named("张三")).unwrap();
+    let v = viewer(w, &["430202001"], false);
+    let s = |q: &str| t.db.read(|c| persons::search(c, &t.keys, &v, &Filter { q: Some(q.into()), ..Default::default() }, Page::default())).unwrap();
+    assert_eq!(names(&s("张三")), ["张三", "张三丰"], "exact first, only in scope");
+    assert_eq!(names(&s("三")), ["张三", "张三丰"]);
+    assert_eq!(names(&s("zhangsan")), ["张三", "张三丰"]);
+    assert_eq!(names(&s("zs")), ["张三", "张三丰"]);
+    assert_eq!(names(&s("ZhangS")), ["张三", "张三丰"]);
+    assert_eq!(names(&s("cengxiaohong")), ["曾小红"], "every reading of 曾");
+    assert_eq!(names(&s("zxh")), ["曾小红"]);
+    assert_eq!(names(&s("11010519491231002x")), ["曾小红"]);
+    assert_eq!(names(&s("0731 2233 4455")), ["张三丰"]);
+    assert_eq!(s("13800000000").total, 0);
+    for nasty in ["%", "_", "'; DROP TABLE persons; --", "<script>", "😀", "..."] {
+        assert_eq!(s(nasty).total, 0, "{nasty}");
+    }
+    let f = |f: Filter| names(&t.db.read(|c| persons::search(c, &t.keys, &v, &f, Page::default())).unwrap());
+    assert_eq!(f(Filter { category: Some("elderly_advanced".into()), ..Default::default() }), ["张三"]);
+    assert_eq!(f(Filter { org_code: Some("430202001002".into()), ..Default::default() }), ["张三丰"]);
+    assert_eq!(f(Filter { age_min: Some(80), ..Default::default() }), ["张三"]);
+    assert_eq!(f(Filter { age_min: Some(70), ..Default::default() }), ["张三", "曾小红"]);
+    assert_eq!(f(Filter { age_min: Some(30), age_max: Some(50), ..Default::default() }), ["张三丰"]);
+    assert_eq!(f(Filter { sensitivity: Some(Sensitivity::Ordinary), q: Some("李".into()), ..Default::default() }), ["李张"]);
+    let page = t.db.read(|c| persons::search(c, &t.keys, &v, &Filter::default(), Page::new(Some(2), Some(2)))).unwrap();
+    assert_eq!((page.total, page.items.len()), (4, 2));
+});
