@@ -11,14 +11,21 @@ pub fn parse(input: &str) -> Result<Date, Msg> {
     let bad = || {
         Msg::owned(
             format!("“{}”不是有效日期,请写成 2026-11-29", input.trim()),
-            format!("“{}” is not a valid date; write it as 2026-11-29", input.trim()),
+            format!(
+                "“{}” is not a valid date; write it as 2026-11-29",
+                input.trim()
+            ),
         )
     };
-    let [y, m, d] = parts.as_slice() else { return Err(bad()) };
+    let [y, m, d] = parts.as_slice() else {
+        return Err(bad());
+    };
     if y.len() != 4 || m.is_empty() || m.len() > 2 || d.is_empty() || d.len() > 2 {
         return Err(bad());
     }
-    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i32>(), m.parse::<u8>(), d.parse::<u8>()) else { return Err(bad()) };
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i32>(), m.parse::<u8>(), d.parse::<u8>()) else {
+        return Err(bad());
+    };
     let month = Month::try_from(m).map_err(|_| bad())?;
     Date::from_calendar_date(y, month, d).map_err(|_| bad())
 }
@@ -30,7 +37,9 @@ pub fn iso(d: Date) -> String {
 
 /// Today in China time.
 pub fn today() -> Date {
-    time::OffsetDateTime::now_utc().to_offset(crate::clock::CHINA).date()
+    time::OffsetDateTime::now_utc()
+        .to_offset(crate::clock::CHINA)
+        .date()
 }
 
 #[cfg(test)]
@@ -41,7 +50,14 @@ mod tests {
 
     #[test]
     fn the_ways_dates_are_written() {
-        for s in ["2026-11-29", "2026/11/29", "2026.11.29", "2026年11月29日", " 2026-11-29 ", "２０２６-１１-２９"] {
+        for s in [
+            "2026-11-29",
+            "2026/11/29",
+            "2026.11.29",
+            "2026年11月29日",
+            " 2026-11-29 ",
+            "２０２６-１１-２９",
+        ] {
             assert_eq!(parse(s).unwrap(), date!(2026 - 11 - 29), "{s}");
         }
         assert_eq!(parse("1990/2/3").unwrap(), date!(1990 - 02 - 03));
@@ -49,7 +65,16 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_refused() {
-        for s in ["1990/2/30", "2026-13-01", "2026-00-10", "26-1-1", "2026-1", "yesterday", "", "2026-1-1-1"] {
+        for s in [
+            "1990/2/30",
+            "2026-13-01",
+            "2026-00-10",
+            "26-1-1",
+            "2026-1",
+            "yesterday",
+            "",
+            "2026-1-1-1",
+        ] {
             assert!(parse(s).is_err(), "{s}");
         }
         assert!(parse("1990/2/30").unwrap_err().zh.contains("1990/2/30"));

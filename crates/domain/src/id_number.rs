@@ -8,8 +8,8 @@ use time::{Date, Month};
 
 /// Province-level codes of GB/T 2260 (the first two digits), including Taiwan, Hong Kong, Macao.
 const PROVINCES: [u8; 34] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54,
-    61, 62, 63, 64, 65, 71, 81, 82,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
 ];
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK: [u8; 11] = *b"10X98765432";
@@ -64,7 +64,11 @@ pub fn normalise_digits(s: &str) -> String {
 
 /// The check digit of the first 17 digits.
 pub fn check_digit(first17: &[u8]) -> u8 {
-    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = first17
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     CHECK[(sum % 11) as usize]
 }
 
@@ -76,7 +80,10 @@ impl IdNumber {
         if b.len() != 18 {
             return Err(Msg::owned(
                 format!("身份证号应为 18 位(现为 {} 位)", s.chars().count()),
-                format!("an ID number has 18 characters (this has {})", s.chars().count()),
+                format!(
+                    "an ID number has 18 characters (this has {})",
+                    s.chars().count()
+                ),
             ));
         }
         if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
@@ -95,20 +102,35 @@ impl IdNumber {
         let birth = birth_date(&s).ok_or_else(|| {
             Msg::owned(
                 format!("身份证号中的出生日期 {} 不是真实的日期", &s[6..14]),
-                format!("the birth date {} in the ID number is not a real date", &s[6..14]),
+                format!(
+                    "the birth date {} in the ID number is not a real date",
+                    &s[6..14]
+                ),
             )
         })?;
         if birth > today {
-            return Err(Msg::new("身份证号中的出生日期晚于今天", "the birth date in the ID number is in the future"));
+            return Err(Msg::new(
+                "身份证号中的出生日期晚于今天",
+                "the birth date in the ID number is in the future",
+            ));
         }
         if birth.year() < 1890 {
-            return Err(Msg::new("身份证号中的出生日期早于 1890 年", "the birth date in the ID number is before 1890"));
+            return Err(Msg::new(
+                "身份证号中的出生日期早于 1890 年",
+                "the birth date in the ID number is before 1890",
+            ));
         }
         let expected = check_digit(&b[..17]);
         if b[17] != expected {
             return Err(Msg::owned(
-                format!("身份证号校验码错误:最后一位应为 {},请核对是否抄错", expected as char),
-                format!("wrong check digit: the last character should be {}; check for a typo", expected as char),
+                format!(
+                    "身份证号校验码错误:最后一位应为 {},请核对是否抄错",
+                    expected as char
+                ),
+                format!(
+                    "wrong check digit: the last character should be {}; check for a typo",
+                    expected as char
+                ),
             ));
         }
         Ok(IdNumber(s))
@@ -123,7 +145,11 @@ impl IdNumber {
     }
 
     pub fn gender(&self) -> Gender {
-        if (self.0.as_bytes()[16] - b'0') % 2 == 1 { Gender::Male } else { Gender::Female }
+        if (self.0.as_bytes()[16] - b'0') % 2 == 1 {
+            Gender::Male
+        } else {
+            Gender::Female
+        }
     }
 
     pub fn area_code(&self) -> &str {
@@ -178,9 +204,18 @@ mod tests {
     fn lower_case_x_full_width_and_spaces_are_folded() {
         let want = IdNumber::parse("11010519491231002X", TODAY).unwrap();
         assert_eq!(IdNumber::parse("11010519491231002x", TODAY).unwrap(), want);
-        let full: String = "11010519491231002".chars().map(|c| char::from_u32(c as u32 - 0x30 + 0xFF10).unwrap()).collect();
-        assert_eq!(IdNumber::parse(&format!("{full}\u{FF38}"), TODAY).unwrap(), want);
-        assert_eq!(IdNumber::parse(" 110105 19491231 002X ", TODAY).unwrap(), want);
+        let full: String = "11010519491231002"
+            .chars()
+            .map(|c| char::from_u32(c as u32 - 0x30 + 0xFF10).unwrap())
+            .collect();
+        assert_eq!(
+            IdNumber::parse(&format!("{full}\u{FF38}"), TODAY).unwrap(),
+            want
+        );
+        assert_eq!(
+            IdNumber::parse(" 110105 19491231 002X ", TODAY).unwrap(),
+            want
+        );
     }
 
     #[test]
@@ -199,7 +234,11 @@ mod tests {
         ];
         for (input, reason) in cases {
             let err = IdNumber::parse(input, TODAY).unwrap_err();
-            assert!(err.zh.contains(reason), "{input}: {} should mention {reason}", err.zh);
+            assert!(
+                err.zh.contains(reason),
+                "{input}: {} should mention {reason}",
+                err.zh
+            );
         }
     }
 
@@ -210,7 +249,15 @@ mod tests {
     }
 
     fn valid_id() -> impl Strategy<Value = String> {
-        (prop::sample::select(&PROVINCES[..]), 1u32..99, 1u32..99, 1900i32..2026, 1u8..=12, 1u8..=28, 0u32..999)
+        (
+            prop::sample::select(&PROVINCES[..]),
+            1u32..99,
+            1u32..99,
+            1900i32..2026,
+            1u8..=12,
+            1u8..=28,
+            0u32..999,
+        )
             .prop_map(|(p, c, d, y, m, day, seq)| {
                 let first17 = format!("{p:02}{c:02}{d:02}{y:04}{m:02}{day:02}{seq:03}");
                 let check = check_digit(first17.as_bytes()) as char;

@@ -29,19 +29,84 @@ pub enum CategoryGroup {
 }
 
 pub const CATEGORIES: [Category; 13] = [
-    Category { code: "dibao", zh: "低保", en: "minimum living allowance", group: CategoryGroup::Assistance },
-    Category { code: "dibao_edge", zh: "低保边缘", en: "near-dibao household", group: CategoryGroup::Assistance },
-    Category { code: "tekun", zh: "特困供养", en: "extreme poverty support", group: CategoryGroup::Assistance },
-    Category { code: "temporary_aid", zh: "临时救助", en: "temporary assistance", group: CategoryGroup::Assistance },
-    Category { code: "elderly_advanced", zh: "高龄老人", en: "very old (80+)", group: CategoryGroup::Elderly },
-    Category { code: "elderly_left_behind", zh: "留守老人", en: "left-behind elderly", group: CategoryGroup::Elderly },
-    Category { code: "elderly_empty_nest", zh: "空巢老人", en: "empty-nest elderly", group: CategoryGroup::Elderly },
-    Category { code: "elderly_disabled", zh: "失能/半失能老人", en: "elderly unable to care for themselves", group: CategoryGroup::Elderly },
-    Category { code: "child_left_behind", zh: "留守儿童", en: "left-behind child", group: CategoryGroup::Child },
-    Category { code: "child_in_difficulty", zh: "困境儿童", en: "child in difficulty", group: CategoryGroup::Child },
-    Category { code: "child_unsupported", zh: "事实无人抚养儿童", en: "de facto unsupported child", group: CategoryGroup::Child },
-    Category { code: "orphan", zh: "孤儿", en: "orphan", group: CategoryGroup::Child },
-    Category { code: "disabled", zh: "残疾人", en: "person with disability", group: CategoryGroup::Disability },
+    Category {
+        code: "dibao",
+        zh: "低保",
+        en: "minimum living allowance",
+        group: CategoryGroup::Assistance,
+    },
+    Category {
+        code: "dibao_edge",
+        zh: "低保边缘",
+        en: "near-dibao household",
+        group: CategoryGroup::Assistance,
+    },
+    Category {
+        code: "tekun",
+        zh: "特困供养",
+        en: "extreme poverty support",
+        group: CategoryGroup::Assistance,
+    },
+    Category {
+        code: "temporary_aid",
+        zh: "临时救助",
+        en: "temporary assistance",
+        group: CategoryGroup::Assistance,
+    },
+    Category {
+        code: "elderly_advanced",
+        zh: "高龄老人",
+        en: "very old (80+)",
+        group: CategoryGroup::Elderly,
+    },
+    Category {
+        code: "elderly_left_behind",
+        zh: "留守老人",
+        en: "left-behind elderly",
+        group: CategoryGroup::Elderly,
+    },
+    Category {
+        code: "elderly_empty_nest",
+        zh: "空巢老人",
+        en: "empty-nest elderly",
+        group: CategoryGroup::Elderly,
+    },
+    Category {
+        code: "elderly_disabled",
+        zh: "失能/半失能老人",
+        en: "elderly unable to care for themselves",
+        group: CategoryGroup::Elderly,
+    },
+    Category {
+        code: "child_left_behind",
+        zh: "留守儿童",
+        en: "left-behind child",
+        group: CategoryGroup::Child,
+    },
+    Category {
+        code: "child_in_difficulty",
+        zh: "困境儿童",
+        en: "child in difficulty",
+        group: CategoryGroup::Child,
+    },
+    Category {
+        code: "child_unsupported",
+        zh: "事实无人抚养儿童",
+        en: "de facto unsupported child",
+        group: CategoryGroup::Child,
+    },
+    Category {
+        code: "orphan",
+        zh: "孤儿",
+        en: "orphan",
+        group: CategoryGroup::Child,
+    },
+    Category {
+        code: "disabled",
+        zh: "残疾人",
+        en: "person with disability",
+        group: CategoryGroup::Disability,
+    },
 ];
 
 pub fn category(code: &str) -> Option<&'static Category> {
@@ -51,7 +116,9 @@ pub fn category(code: &str) -> Option<&'static Category> {
 /// Finds a built-in category by its code or its Chinese name (as rosters write it).
 pub fn category_by_label(label: &str) -> Option<&'static Category> {
     let l = label.trim();
-    CATEGORIES.iter().find(|c| c.code == l || c.zh == l || (c.code == "tekun" && (l == "特困" || l == "特困人员")))
+    CATEGORIES.iter().find(|c| {
+        c.code == l || c.zh == l || (c.code == "tekun" && (l == "特困" || l == "特困人员"))
+    })
 }
 
 /// Disability grades (残疾等级 一级 … 四级).
@@ -62,14 +129,26 @@ pub fn check_category_age(cat: &Category, age: Option<i32>) -> Result<(), Msg> {
     let Some(age) = age else { return Ok(()) };
     let (ok, zh, en) = match cat.code {
         // 农村留守儿童: under 16 (国发〔2016〕13号).
-        "child_left_behind" => (age < 16, "留守儿童应未满 16 周岁", "a left-behind child is under 16"),
-        "child_in_difficulty" | "child_unsupported" | "orphan" => {
-            (age < 18, "儿童类别只适用于未满 18 周岁的人", "child categories are for people under 18")
-        }
-        "elderly_advanced" => (age >= 80, "高龄老人应年满 80 周岁", "the very-old category starts at 80"),
-        "elderly_left_behind" | "elderly_empty_nest" | "elderly_disabled" => {
-            (age >= 60, "老年人类别只适用于年满 60 周岁的人", "elderly categories are for people aged 60 or over")
-        }
+        "child_left_behind" => (
+            age < 16,
+            "留守儿童应未满 16 周岁",
+            "a left-behind child is under 16",
+        ),
+        "child_in_difficulty" | "child_unsupported" | "orphan" => (
+            age < 18,
+            "儿童类别只适用于未满 18 周岁的人",
+            "child categories are for people under 18",
+        ),
+        "elderly_advanced" => (
+            age >= 80,
+            "高龄老人应年满 80 周岁",
+            "the very-old category starts at 80",
+        ),
+        "elderly_left_behind" | "elderly_empty_nest" | "elderly_disabled" => (
+            age >= 60,
+            "老年人类别只适用于年满 60 周岁的人",
+            "elderly categories are for people aged 60 or over",
+        ),
         _ => (true, "", ""),
     };
     if ok { Ok(()) } else { Err(Msg::new(zh, en)) }
@@ -78,8 +157,14 @@ pub fn check_category_age(cat: &Category, age: Option<i32>) -> Result<(), Msg> {
 /// The lowest classification a record may have (R-7.4g; 个人信息保护法 Art. 28: all information
 /// of a child under 14 is sensitive; the issue asks for every child's record at 敏感 or above).
 pub fn minimum_sensitivity(age: Option<i32>, categories: &[&str]) -> Sensitivity {
-    let child_category = categories.iter().any(|c| category(c).is_some_and(|c| c.group == CategoryGroup::Child));
-    if child_category || age.is_some_and(|a| a < 18) { Sensitivity::Sensitive } else { Sensitivity::Ordinary }
+    let child_category = categories
+        .iter()
+        .any(|c| category(c).is_some_and(|c| c.group == CategoryGroup::Child));
+    if child_category || age.is_some_and(|a| a < 18) {
+        Sensitivity::Sensitive
+    } else {
+        Sensitivity::Ordinary
+    }
 }
 
 /// Whether consent must come from a guardian (个人信息保护法 Art. 31: under 14).
@@ -89,28 +174,94 @@ pub fn consent_needs_guardian(age: Option<i32>) -> bool {
 
 /// The 56 ethnic groups of China (GB/T 3304), as written on ID cards (without 族), and 其他.
 pub const ETHNICITIES: [&str; 57] = [
-    "汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家",
-    "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇",
-    "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米",
-    "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔", "独龙",
-    "鄂伦春", "赫哲", "门巴", "珞巴", "基诺", "其他",
+    "汉",
+    "蒙古",
+    "回",
+    "藏",
+    "维吾尔",
+    "苗",
+    "彝",
+    "壮",
+    "布依",
+    "朝鲜",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "土家",
+    "哈尼",
+    "哈萨克",
+    "傣",
+    "黎",
+    "傈僳",
+    "佤",
+    "畲",
+    "高山",
+    "拉祜",
+    "水",
+    "东乡",
+    "纳西",
+    "景颇",
+    "柯尔克孜",
+    "土",
+    "达斡尔",
+    "仫佬",
+    "羌",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "塔吉克",
+    "怒",
+    "乌孜别克",
+    "俄罗斯",
+    "鄂温克",
+    "德昂",
+    "保安",
+    "裕固",
+    "京",
+    "塔塔尔",
+    "独龙",
+    "鄂伦春",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
+    "其他",
 ];
 
 /// `汉族`, `汉` and `Han`-less forms all mean the same group.
 pub fn ethnicity(input: &str) -> Result<&'static str, Msg> {
     let v = input.trim();
     let v = v.strip_suffix('族').unwrap_or(v);
-    ETHNICITIES.iter().copied().find(|e| *e == v).ok_or_else(|| {
-        Msg::owned(format!("“{}”不是民族名称", input.trim()), format!("“{}” is not an ethnic group", input.trim()))
-    })
+    ETHNICITIES
+        .iter()
+        .copied()
+        .find(|e| *e == v)
+        .ok_or_else(|| {
+            Msg::owned(
+                format!("“{}”不是民族名称", input.trim()),
+                format!("“{}” is not an ethnic group", input.trim()),
+            )
+        })
 }
 
 /// Degree of difficulty (困难程度, 8.1.1.1).
-pub const DIFFICULTY_DEGREES: [(&str, &str, &str); 3] =
-    [("mild", "一般困难", "some difficulty"), ("serious", "比较困难", "serious difficulty"), ("extreme", "特别困难", "extreme difficulty")];
+pub const DIFFICULTY_DEGREES: [(&str, &str, &str); 3] = [
+    ("mild", "一般困难", "some difficulty"),
+    ("serious", "比较困难", "serious difficulty"),
+    ("extreme", "特别困难", "extreme difficulty"),
+];
 
 /// Health (健康状况, domain-rules.md § Social assistance: 健康 / 多病 / 重病).
-pub const HEALTH: [(&str, &str, &str); 3] = [("healthy", "健康", "healthy"), ("chronic", "多病", "chronically ill"), ("serious", "重病", "seriously ill")];
+pub const HEALTH: [(&str, &str, &str); 3] = [
+    ("healthy", "健康", "healthy"),
+    ("chronic", "多病", "chronically ill"),
+    ("serious", "重病", "seriously ill"),
+];
 
 #[cfg(test)]
 mod tests {
@@ -130,21 +281,42 @@ mod tests {
     fn category_ages() {
         let c = |code| category(code).unwrap();
         assert!(check_category_age(c("child_left_behind"), Some(15)).is_ok());
-        assert!(check_category_age(c("child_left_behind"), Some(16)).unwrap_err().zh.contains("16"));
+        assert!(
+            check_category_age(c("child_left_behind"), Some(16))
+                .unwrap_err()
+                .zh
+                .contains("16")
+        );
         assert!(check_category_age(c("orphan"), Some(18)).is_err());
         assert!(check_category_age(c("elderly_advanced"), Some(79)).is_err());
         assert!(check_category_age(c("elderly_empty_nest"), Some(60)).is_ok());
         assert!(check_category_age(c("dibao"), Some(3)).is_ok());
-        assert!(check_category_age(c("orphan"), None).is_ok(), "unknown age is not refused");
+        assert!(
+            check_category_age(c("orphan"), None).is_ok(),
+            "unknown age is not refused"
+        );
     }
 
     #[test]
     fn children_are_sensitive_at_least() {
         assert_eq!(minimum_sensitivity(Some(10), &[]), Sensitivity::Sensitive);
-        assert_eq!(minimum_sensitivity(Some(17), &["dibao"]), Sensitivity::Sensitive);
-        assert_eq!(minimum_sensitivity(None, &["child_left_behind"]), Sensitivity::Sensitive);
-        assert_eq!(minimum_sensitivity(Some(40), &["dibao"]), Sensitivity::Ordinary);
-        assert!(consent_needs_guardian(Some(13)) && !consent_needs_guardian(Some(14)) && !consent_needs_guardian(None));
+        assert_eq!(
+            minimum_sensitivity(Some(17), &["dibao"]),
+            Sensitivity::Sensitive
+        );
+        assert_eq!(
+            minimum_sensitivity(None, &["child_left_behind"]),
+            Sensitivity::Sensitive
+        );
+        assert_eq!(
+            minimum_sensitivity(Some(40), &["dibao"]),
+            Sensitivity::Ordinary
+        );
+        assert!(
+            consent_needs_guardian(Some(13))
+                && !consent_needs_guardian(Some(14))
+                && !consent_needs_guardian(None)
+        );
     }
 
     #[test]
@@ -251,30 +423,65 @@ pub fn validate(
     use crate::id_number::{Gender, IdNumber};
     use crate::text;
     let mut inv = crate::Invalid::new();
-    let present = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let present = |o: &Option<String>| {
+        o.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
 
     let name = inv.check("name", text::name(&input.name, 50));
-    let id_number = present(&input.id_number).and_then(|s| inv.check("id_number", IdNumber::parse(&s, today)));
-    let phone = present(&input.phone).and_then(|s| inv.check("phone", crate::phone::Phone::parse(&s)));
-    let mut gender = present(&input.gender)
-        .and_then(|g| inv.check("gender", Gender::from_id(&g).ok_or(Msg::new("性别应为男或女", "gender is male or female"))));
-    let mut birth_date = present(&input.birth_date).and_then(|d| inv.check("birth_date", crate::dates::parse(&d)));
+    let id_number =
+        present(&input.id_number).and_then(|s| inv.check("id_number", IdNumber::parse(&s, today)));
+    let phone =
+        present(&input.phone).and_then(|s| inv.check("phone", crate::phone::Phone::parse(&s)));
+    let mut gender = present(&input.gender).and_then(|g| {
+        inv.check(
+            "gender",
+            Gender::from_id(&g).ok_or(Msg::new("性别应为男或女", "gender is male or female")),
+        )
+    });
+    let mut birth_date =
+        present(&input.birth_date).and_then(|d| inv.check("birth_date", crate::dates::parse(&d)));
     if let Some(id) = &id_number {
         if birth_date.is_some_and(|b| b != id.birth_date()) {
-            inv.add("birth_date", Msg::new("出生日期与身份证号不一致", "the birth date does not match the ID number"));
+            inv.add(
+                "birth_date",
+                Msg::new(
+                    "出生日期与身份证号不一致",
+                    "the birth date does not match the ID number",
+                ),
+            );
         }
         if gender.is_some_and(|g| g != id.gender()) {
-            inv.add("gender", Msg::new("性别与身份证号不一致", "the gender does not match the ID number"));
+            inv.add(
+                "gender",
+                Msg::new(
+                    "性别与身份证号不一致",
+                    "the gender does not match the ID number",
+                ),
+            );
         }
         birth_date = Some(id.birth_date());
         gender = Some(id.gender());
     }
     if birth_date.is_some_and(|b| b > today) {
-        inv.add("birth_date", Msg::new("出生日期不能晚于今天", "the birth date cannot be in the future"));
+        inv.add(
+            "birth_date",
+            Msg::new(
+                "出生日期不能晚于今天",
+                "the birth date cannot be in the future",
+            ),
+        );
     }
     let age = birth_date.map(|b| crate::id_number::age_on(b, today));
     let ethnicity = present(&input.ethnicity).and_then(|e| inv.check("ethnicity", ethnicity(&e)));
-    let address = inv.check("address", text::one_line(input.address.as_deref().unwrap_or_default(), 200)).unwrap_or_default();
+    let address = inv
+        .check(
+            "address",
+            text::one_line(input.address.as_deref().unwrap_or_default(), 200),
+        )
+        .unwrap_or_default();
     let mut difficulty_types = Vec::new();
     for t in input.difficulty_types.iter().flatten() {
         if let Some(t) = inv.check("difficulty_types", text::required_line(t, 30)) {
@@ -282,17 +489,43 @@ pub fn validate(
         }
     }
     let pick = |list: &'static [(&'static str, &'static str, &'static str)], v: &str| {
-        list.iter().find(|(code, zh, _)| *code == v || *zh == v).map(|(code, ..)| *code)
+        list.iter()
+            .find(|(code, zh, _)| *code == v || *zh == v)
+            .map(|(code, ..)| *code)
     };
     let difficulty_degree = present(&input.difficulty_degree).and_then(|v| {
-        inv.check("difficulty_degree", pick(&DIFFICULTY_DEGREES, &v).ok_or(Msg::new("困难程度应为一般困难、比较困难或特别困难", "unknown difficulty degree")))
+        inv.check(
+            "difficulty_degree",
+            pick(&DIFFICULTY_DEGREES, &v).ok_or(Msg::new(
+                "困难程度应为一般困难、比较困难或特别困难",
+                "unknown difficulty degree",
+            )),
+        )
     });
-    let health = present(&input.health)
-        .and_then(|v| inv.check("health", pick(&HEALTH, &v).ok_or(Msg::new("健康状况应为健康、多病或重病", "health is healthy, chronic or serious"))));
-    let employment = inv.check("employment", text::one_line(input.employment.as_deref().unwrap_or_default(), 100)).unwrap_or_default();
+    let health = present(&input.health).and_then(|v| {
+        inv.check(
+            "health",
+            pick(&HEALTH, &v).ok_or(Msg::new(
+                "健康状况应为健康、多病或重病",
+                "health is healthy, chronic or serious",
+            )),
+        )
+    });
+    let employment = inv
+        .check(
+            "employment",
+            text::one_line(input.employment.as_deref().unwrap_or_default(), 100),
+        )
+        .unwrap_or_default();
     let monthly_income = match input.monthly_income {
         Some(v) if !(0..=10_000_000).contains(&v) => {
-            inv.add("monthly_income", Msg::new("月收入应在 0 至 10,000,000 元之间", "monthly income is between 0 and 10,000,000 yuan"));
+            inv.add(
+                "monthly_income",
+                Msg::new(
+                    "月收入应在 0 至 10,000,000 元之间",
+                    "monthly income is between 0 and 10,000,000 yuan",
+                ),
+            );
             None
         }
         v => v,
@@ -303,7 +536,13 @@ pub fn validate(
         let builtin = category(&code).or_else(|| category_by_label(&code));
         let code = builtin.map(|b| b.code.to_string()).unwrap_or(code);
         if builtin.is_none() && !known_category(&code) {
-            inv.add("categories", Msg::owned(format!("未知的类别“{code}”"), format!("unknown category “{code}”")));
+            inv.add(
+                "categories",
+                Msg::owned(
+                    format!("未知的类别“{code}”"),
+                    format!("unknown category “{code}”"),
+                ),
+            );
             continue;
         }
         if let Some(b) = builtin
@@ -311,39 +550,88 @@ pub fn validate(
         {
             inv.add("categories", m);
         }
-        let start = match c.start_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let start = match c
+            .start_date
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(s) => inv.check("categories", crate::dates::parse(s)),
             None => Some(today),
         };
-        let end = c.end_date.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|s| inv.check("categories", crate::dates::parse(s)));
+        let end = c
+            .end_date
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .and_then(|s| inv.check("categories", crate::dates::parse(s)));
         if let (Some(s), Some(e)) = (start, end)
             && e < s
         {
-            inv.add("categories", Msg::new("类别的结束日期不能早于开始日期", "a category cannot end before it starts"));
+            inv.add(
+                "categories",
+                Msg::new(
+                    "类别的结束日期不能早于开始日期",
+                    "a category cannot end before it starts",
+                ),
+            );
         }
-        let grade = c.grade.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|g| g.trim_end_matches('级').to_string());
+        let grade = c
+            .grade
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|g| g.trim_end_matches('级').to_string());
         let grade = match (code.as_str(), grade) {
             ("disabled", Some(g)) => {
-                let g = match g.as_str() { "一" => "1".to_string(), "二" => "2".to_string(), "三" => "3".to_string(), "四" => "4".to_string(), _ => g };
-                if DISABILITY_GRADES.contains(&g.as_str()) { Some(g) } else {
-                    inv.add("categories", Msg::new("残疾等级应为一至四级", "a disability grade is 1 to 4"));
+                let g = match g.as_str() {
+                    "一" => "1".to_string(),
+                    "二" => "2".to_string(),
+                    "三" => "3".to_string(),
+                    "四" => "4".to_string(),
+                    _ => g,
+                };
+                if DISABILITY_GRADES.contains(&g.as_str()) {
+                    Some(g)
+                } else {
+                    inv.add(
+                        "categories",
+                        Msg::new("残疾等级应为一至四级", "a disability grade is 1 to 4"),
+                    );
                     None
                 }
             }
             (_, Some(_)) => {
-                inv.add("categories", Msg::new("只有残疾人类别有等级", "only the disability category has a grade"));
+                inv.add(
+                    "categories",
+                    Msg::new(
+                        "只有残疾人类别有等级",
+                        "only the disability category has a grade",
+                    ),
+                );
                 None
             }
             (_, None) => None,
         };
         if let Some(start_date) = start {
-            categories.push(CategoryEntry { code, start_date, end_date: end, grade });
+            categories.push(CategoryEntry {
+                code,
+                start_date,
+                end_date: end,
+                grade,
+            });
         }
     }
     let codes: Vec<&str> = categories.iter().map(|c| c.code.as_str()).collect();
     let floor = minimum_sensitivity(age, &codes);
     let asked = present(&input.sensitivity).and_then(|s| {
-        inv.check("sensitivity", Sensitivity::from_id(&s).ok_or(Msg::new("密级应为 ordinary、sensitive 或 confidential", "unknown sensitivity")))
+        inv.check(
+            "sensitivity",
+            Sensitivity::from_id(&s).ok_or(Msg::new(
+                "密级应为 ordinary、sensitive 或 confidential",
+                "unknown sensitivity",
+            )),
+        )
     });
     let sensitivity = asked.unwrap_or(floor).max(floor);
     let consent = input.consent.as_ref().and_then(|c| {
@@ -352,17 +640,39 @@ pub fn validate(
         let on = inv.check("consent", crate::dates::parse(&c.on));
         let scope = inv.check("consent", text::required_line(&c.scope, 200));
         if on.is_some_and(|d| d > today) {
-            inv.add("consent", Msg::new("同意日期不能晚于今天", "consent cannot be dated in the future"));
+            inv.add(
+                "consent",
+                Msg::new(
+                    "同意日期不能晚于今天",
+                    "consent cannot be dated in the future",
+                ),
+            );
         }
         if let Some(r) = &relation
             && consent_needs_guardian(age)
             && matches!(r.as_str(), "self" | "本人")
         {
-            inv.add("consent", Msg::new("未满 14 周岁,须由监护人同意(个人信息保护法第三十一条)", "under 14, a guardian must consent (PIPL Art. 31)"));
+            inv.add(
+                "consent",
+                Msg::new(
+                    "未满 14 周岁,须由监护人同意(个人信息保护法第三十一条)",
+                    "under 14, a guardian must consent (PIPL Art. 31)",
+                ),
+            );
         }
-        Some(Consent { by: by?, relation: relation?, on: on?, scope: scope? })
+        Some(Consent {
+            by: by?,
+            relation: relation?,
+            on: on?,
+            scope: scope?,
+        })
     });
-    let notes = inv.check("notes", text::notes(input.notes.as_deref().unwrap_or_default(), 2000)).unwrap_or_default();
+    let notes = inv
+        .check(
+            "notes",
+            text::notes(input.notes.as_deref().unwrap_or_default(), 2000),
+        )
+        .unwrap_or_default();
     inv.clone().into_result()?;
     Ok(PersonFields {
         name: name.unwrap_or_default(),
@@ -406,9 +716,22 @@ mod validate_tests {
             id_number: Some("11010519491231002x".into()),
             phone: Some("13812345678".into()),
             ethnicity: Some("土家族".into()),
-            categories: Some(vec![CategoryInput { code: "低保".into(), start_date: Some("2020/1/1".into()), ..Default::default() },
-                                  CategoryInput { code: "disabled".into(), grade: Some("二级".into()), ..Default::default() },
-                                  CategoryInput { code: "custom_x".into(), ..Default::default() }]),
+            categories: Some(vec![
+                CategoryInput {
+                    code: "低保".into(),
+                    start_date: Some("2020/1/1".into()),
+                    ..Default::default()
+                },
+                CategoryInput {
+                    code: "disabled".into(),
+                    grade: Some("二级".into()),
+                    ..Default::default()
+                },
+                CategoryInput {
+                    code: "custom_x".into(),
+                    ..Default::default()
+                },
+            ]),
             ..Default::default()
         })
         .unwrap();
@@ -431,16 +754,37 @@ mod validate_tests {
             birth_date: Some("1990/2/30".into()),
             gender: Some("unknown".into()),
             monthly_income: Some(-5),
-            categories: Some(vec![CategoryInput { code: "富豪".into(), ..Default::default() }]),
+            categories: Some(vec![CategoryInput {
+                code: "富豪".into(),
+                ..Default::default()
+            }]),
             ..Default::default()
         })
         .unwrap_err();
-        assert_eq!(fields(&e), ["name", "id_number", "phone", "gender", "birth_date", "monthly_income", "categories"]);
+        assert_eq!(
+            fields(&e),
+            [
+                "name",
+                "id_number",
+                "phone",
+                "gender",
+                "birth_date",
+                "monthly_income",
+                "categories"
+            ]
+        );
     }
 
     #[test]
     fn contradictions_with_the_id_number_are_refused() {
-        let e = v(PersonInput { name: "李四".into(), id_number: Some("11010519491231002X".into()), birth_date: Some("1950-01-01".into()), gender: Some("男".into()), ..Default::default() }).unwrap_err();
+        let e = v(PersonInput {
+            name: "李四".into(),
+            id_number: Some("11010519491231002X".into()),
+            birth_date: Some("1950-01-01".into()),
+            gender: Some("男".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
         assert_eq!(fields(&e), ["birth_date", "gender"]);
     }
 
@@ -450,13 +794,28 @@ mod validate_tests {
             name: "小明".into(),
             birth_date: Some("2016-05-01".into()),
             sensitivity: Some(sensitivity.into()),
-            categories: Some(vec![CategoryInput { code: "child_left_behind".into(), ..Default::default() }]),
-            consent: Some(ConsentInput { by: "王芳".into(), relation: relation.into(), on: "2026-11-01".into(), scope: "建立档案,入户走访".into() }),
+            categories: Some(vec![CategoryInput {
+                code: "child_left_behind".into(),
+                ..Default::default()
+            }]),
+            consent: Some(ConsentInput {
+                by: "王芳".into(),
+                relation: relation.into(),
+                on: "2026-11-01".into(),
+                scope: "建立档案,入户走访".into(),
+            }),
             ..Default::default()
         };
         let ok = v(child("母亲", "ordinary")).unwrap();
-        assert_eq!(ok.sensitivity, Sensitivity::Sensitive, "raised to the floor");
-        assert_eq!(v(child("母亲", "confidential")).unwrap().sensitivity, Sensitivity::Confidential);
+        assert_eq!(
+            ok.sensitivity,
+            Sensitivity::Sensitive,
+            "raised to the floor"
+        );
+        assert_eq!(
+            v(child("母亲", "confidential")).unwrap().sensitivity,
+            Sensitivity::Confidential
+        );
         let e = v(child("本人", "ordinary")).unwrap_err();
         assert!(e.message_for("consent").unwrap().zh.contains("监护人"));
     }
@@ -466,7 +825,12 @@ mod validate_tests {
         let with = |code: &str, birth: &str, grade: Option<&str>, end: Option<&str>| PersonInput {
             name: "王五".into(),
             birth_date: Some(birth.into()),
-            categories: Some(vec![CategoryInput { code: code.into(), grade: grade.map(Into::into), start_date: Some("2024-01-01".into()), end_date: end.map(Into::into) }]),
+            categories: Some(vec![CategoryInput {
+                code: code.into(),
+                grade: grade.map(Into::into),
+                start_date: Some("2024-01-01".into()),
+                end_date: end.map(Into::into),
+            }]),
             ..Default::default()
         };
         assert!(v(with("orphan", "1990-01-01", None, None)).is_err());

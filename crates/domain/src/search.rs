@@ -17,13 +17,20 @@ pub const INITIALS: &str = "i:";
 /// All tokens of a name, deduplicated. Characters without a reading (such as 𠮷, which the pinyin
 /// tables lack) still give character and pair tokens; their pinyin is skipped, not guessed.
 pub fn name_tokens(name: &str) -> Vec<String> {
-    let chars: Vec<char> = name.chars().filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '.' | '-')).collect();
+    let chars: Vec<char> = name
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '.' | '-'))
+        .collect();
     let mut out: Vec<String> = Vec::new();
     for c in &chars {
         out.push(format!("{CHAR}{}", c.to_lowercase()));
     }
     for w in chars.windows(2) {
-        out.push(format!("{PAIR}{}{}", w[0].to_lowercase(), w[1].to_lowercase()));
+        out.push(format!(
+            "{PAIR}{}{}",
+            w[0].to_lowercase(),
+            w[1].to_lowercase()
+        ));
     }
     for (full, initials) in readings(&chars) {
         if !full.is_empty() {
@@ -47,8 +54,10 @@ fn readings(chars: &[char]) -> Vec<(String, String)> {
         } else {
             match c.to_pinyin_multi() {
                 Some(m) => {
-                    let mut v: Vec<(String, String)> =
-                        m.into_iter().map(|p| (p.plain().to_string(), p.first_letter().to_string())).collect();
+                    let mut v: Vec<(String, String)> = m
+                        .into_iter()
+                        .map(|p| (p.plain().to_string(), p.first_letter().to_string()))
+                        .collect();
                     v.dedup();
                     v
                 }
@@ -79,18 +88,26 @@ pub enum NameQuery {
 
 /// Turns a search text into a token query; `None` when it holds nothing searchable.
 pub fn name_query(q: &str) -> Option<NameQuery> {
-    let chars: Vec<char> = q.chars().filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '.' | '-')).collect();
+    let chars: Vec<char> = q
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '.' | '-'))
+        .collect();
     if chars.is_empty() {
         return None;
     }
     if chars.iter().all(|c| c.is_ascii_alphabetic()) {
-        return Some(NameQuery::Pinyin(chars.iter().collect::<String>().to_ascii_lowercase()));
+        return Some(NameQuery::Pinyin(
+            chars.iter().collect::<String>().to_ascii_lowercase(),
+        ));
     }
     let lower: Vec<String> = chars.iter().map(|c| c.to_lowercase().to_string()).collect();
     let tokens = if lower.len() == 1 {
         vec![format!("{CHAR}{}", lower[0])]
     } else {
-        let mut t: Vec<String> = lower.windows(2).map(|w| format!("{PAIR}{}{}", w[0], w[1])).collect();
+        let mut t: Vec<String> = lower
+            .windows(2)
+            .map(|w| format!("{PAIR}{}{}", w[0], w[1]))
+            .collect();
         t.sort();
         t.dedup();
         t
@@ -114,16 +131,26 @@ mod tests {
     #[test]
     fn every_reading_of_a_multi_reading_surname() {
         let t = name_tokens("曾小红");
-        assert!(t.contains(&"p:zengxiaohong".to_string()) && t.contains(&"p:cengxiaohong".to_string()), "{t:?}");
+        assert!(
+            t.contains(&"p:zengxiaohong".to_string()) && t.contains(&"p:cengxiaohong".to_string()),
+            "{t:?}"
+        );
         assert!(t.contains(&"i:zxh".to_string()) && t.contains(&"i:cxh".to_string()));
         let t = name_tokens("单雄");
-        assert!(t.contains(&"p:shanxiong".to_string()) && t.contains(&"p:danxiong".to_string()), "{t:?}");
+        assert!(
+            t.contains(&"p:shanxiong".to_string()) && t.contains(&"p:danxiong".to_string()),
+            "{t:?}"
+        );
     }
 
     #[test]
     fn rare_characters_keep_their_character_tokens() {
         let t = name_tokens("欧阳𠮷祥");
-        assert!(t.contains(&"c:𠮷".to_string()) && t.contains(&"b:阳𠮷".to_string()) && t.contains(&"b:𠮷祥".to_string()));
+        assert!(
+            t.contains(&"c:𠮷".to_string())
+                && t.contains(&"b:阳𠮷".to_string())
+                && t.contains(&"b:𠮷祥".to_string())
+        );
         // 𠮷 has no reading: the pinyin skips it rather than break.
         assert!(t.iter().any(|x| x.starts_with("p:ouyang")), "{t:?}");
     }
@@ -131,9 +158,18 @@ mod tests {
     #[test]
     fn queries() {
         assert_eq!(name_query("  "), None);
-        assert_eq!(name_query("ZhangS"), Some(NameQuery::Pinyin("zhangs".into())));
-        assert_eq!(name_query("张"), Some(NameQuery::Hanzi(vec!["c:张".into()])));
-        assert_eq!(name_query("张三丰"), Some(NameQuery::Hanzi(vec!["b:三丰".into(), "b:张三".into()])));
+        assert_eq!(
+            name_query("ZhangS"),
+            Some(NameQuery::Pinyin("zhangs".into()))
+        );
+        assert_eq!(
+            name_query("张"),
+            Some(NameQuery::Hanzi(vec!["c:张".into()]))
+        );
+        assert_eq!(
+            name_query("张三丰"),
+            Some(NameQuery::Hanzi(vec!["b:三丰".into(), "b:张三".into()]))
+        );
     }
 
     proptest! {

@@ -8,7 +8,8 @@ use crate::error::{OptionalExt, StoreError, StoreResult};
 use crate::keys::Keys;
 use crate::query::{Listing, Page};
 use crate::schema::{
-    custom_categories, person_assignments, person_categories, person_history, person_search_tokens, person_timeline, persons,
+    custom_categories, person_assignments, person_categories, person_history, person_search_tokens,
+    person_timeline, persons,
 };
 use diesel::prelude::*;
 use serde::Serialize;
@@ -95,7 +96,13 @@ pub struct Viewer {
     pub all_confidential: bool,
 }
 
-type Visible = Box<dyn BoxableExpression<persons::table, crate::db::MultiBackend, SqlType = diesel::sql_types::Bool>>;
+type Visible = Box<
+    dyn BoxableExpression<
+            persons::table,
+            crate::db::MultiBackend,
+            SqlType = diesel::sql_types::Bool,
+        >,
+>;
 
 /// In scope, and not a confidential record hidden from this viewer.
 fn visible(v: &Viewer) -> Visible {
@@ -103,19 +110,34 @@ fn visible(v: &Viewer) -> Visible {
     if v.all_confidential {
         return scope;
     }
-    let mine = person_assignments::table.filter(person_assignments::user_id.eq(v.user_id)).select(person_assignments::person_id);
-    Box::new(scope.and(persons::sensitivity.ne(Sensitivity::Confidential.id()).or(persons::id.eq_any(mine))))
+    let mine = person_assignments::table
+        .filter(person_assignments::user_id.eq(v.user_id))
+        .select(person_assignments::person_id);
+    Box::new(
+        scope.and(
+            persons::sensitivity
+                .ne(Sensitivity::Confidential.id())
+                .or(persons::id.eq_any(mine)),
+        ),
+    )
 }
 
 /// Whether `user_id` is assigned to the person (may open it when confidential).
 pub fn assigned(conn: &mut DbConn, person_id: i64, user_id: i64) -> StoreResult<bool> {
-    Ok(person_assignments::table.find((person_id, user_id)).count().get_result::<i64>(conn)? > 0)
+    Ok(person_assignments::table
+        .find((person_id, user_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
 }
 
 pub fn assign(conn: &mut DbConn, person_id: i64, user_id: i64) -> StoreResult<()> {
     if !assigned(conn, person_id, user_id)? {
         diesel::insert_into(person_assignments::table)
-            .values((person_assignments::person_id.eq(person_id), person_assignments::user_id.eq(user_id)))
+            .values((
+                person_assignments::person_id.eq(person_id),
+                person_assignments::user_id.eq(user_id),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -126,14 +148,22 @@ pub fn known_category(conn: &mut DbConn, code: &str) -> StoreResult<bool> {
     if shegong_domain::person::category(code).is_some() {
         return Ok(true);
     }
-    Ok(custom_categories::table.find(code).count().get_result::<i64>(conn)? > 0)
+    Ok(custom_categories::table
+        .find(code)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
 }
 
 /// The deployment's added categories: (code, zh, en).
 pub fn custom_category_list(conn: &mut DbConn) -> StoreResult<Vec<(String, String, String)>> {
     Ok(custom_categories::table
         .order(custom_categories::code)
-        .select((custom_categories::code, custom_categories::label_zh, custom_categories::label_en))
+        .select((
+            custom_categories::code,
+            custom_categories::label_zh,
+            custom_categories::label_en,
+        ))
         .load(conn)?)
 }
 
@@ -146,7 +176,11 @@ fn duplicate_id() -> StoreError {
 
 /// The person holding an ID number, whatever the scope: for the duplicate check and transfer
 /// requests only — never shown to a user who cannot see the record.
-pub fn holder_of_id_number(conn: &mut DbConn, keys: &Keys, id: &IdNumber) -> StoreResult<Option<(i64, String)>> {
+pub fn holder_of_id_number(
+    conn: &mut DbConn,
+    keys: &Keys,
+    id: &IdNumber,
+) -> StoreResult<Option<(i64, String)>> {
     Ok(persons::table
         .filter(persons::id_number_index.eq(keys.blind_index(ID_NUMBER, id.as_str())))
         .select((persons::id, persons::org_code))
@@ -155,7 +189,10 @@ pub fn holder_of_id_number(conn: &mut DbConn, keys: &Keys, id: &IdNumber) -> Sto
 }
 
 fn write_tokens(conn: &mut DbConn, person_id: i64, name: &str, org_code: &str) -> StoreResult<()> {
-    diesel::delete(person_search_tokens::table.filter(person_search_tokens::person_id.eq(person_id))).execute(conn)?;
+    diesel::delete(
+        person_search_tokens::table.filter(person_search_tokens::person_id.eq(person_id)),
+    )
+    .execute(conn)?;
     let rows: Vec<_> = search::name_tokens(name)
         .into_iter()
         .map(|t| {
@@ -171,7 +208,8 @@ fn write_tokens(conn: &mut DbConn, person_id: i64, name: &str, org_code: &str) -
 }
 
 fn write_categories(conn: &mut DbConn, person_id: i64, f: &PersonFields) -> StoreResult<()> {
-    diesel::delete(person_categories::table.filter(person_categories::person_id.eq(person_id))).execute(conn)?;
+    diesel::delete(person_categories::table.filter(person_categories::person_id.eq(person_id)))
+        .execute(conn)?;
     let mut seen = std::collections::HashSet::new();
     for c in &f.categories {
         let start = dates::iso(c.start_date);
@@ -191,7 +229,15 @@ fn write_categories(conn: &mut DbConn, person_id: i64, f: &PersonFields) -> Stor
     Ok(())
 }
 
-pub fn add_history(conn: &mut DbConn, person_id: i64, actor: &Actor, field: &str, old: Option<&str>, new: Option<&str>, now: i64) -> StoreResult<()> {
+pub fn add_history(
+    conn: &mut DbConn,
+    person_id: i64,
+    actor: &Actor,
+    field: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+    now: i64,
+) -> StoreResult<()> {
     diesel::insert_into(person_history::table)
         .values((
             person_history::person_id.eq(person_id),
@@ -207,7 +253,15 @@ pub fn add_history(conn: &mut DbConn, person_id: i64, actor: &Actor, field: &str
 }
 
 /// Adds an entry to the person's timeline (every module records its events here).
-pub fn add_timeline(conn: &mut DbConn, person_id: i64, kind: &str, ref_id: Option<i64>, summary: &str, actor: &Actor, now: i64) -> StoreResult<()> {
+pub fn add_timeline(
+    conn: &mut DbConn,
+    person_id: i64,
+    kind: &str,
+    ref_id: Option<i64>,
+    summary: &str,
+    actor: &Actor,
+    now: i64,
+) -> StoreResult<()> {
     diesel::insert_into(person_timeline::table)
         .values((
             person_timeline::person_id.eq(person_id),
@@ -224,16 +278,35 @@ pub fn add_timeline(conn: &mut DbConn, person_id: i64, kind: &str, ref_id: Optio
 /// Registers a person at `org_code` (a village or station; the caller checked the scope). An ID
 /// number already registered anywhere in the deployment is a conflict that names nothing of the
 /// other record. The creating user is assigned to the person.
-pub fn create(conn: &mut DbConn, keys: &Keys, f: &PersonFields, org_code: &str, actor: &Actor, now: i64) -> StoreResult<i64> {
+pub fn create(
+    conn: &mut DbConn,
+    keys: &Keys,
+    f: &PersonFields,
+    org_code: &str,
+    actor: &Actor,
+    now: i64,
+) -> StoreResult<i64> {
     if let Some(id) = &f.id_number
         && holder_of_id_number(conn, keys, id)?.is_some()
     {
         return Err(duplicate_id());
     }
-    let id_enc = f.id_number.as_ref().map(|i| keys.encrypt(i.as_str().as_bytes()));
-    let id_index = f.id_number.as_ref().map(|i| keys.blind_index(ID_NUMBER, i.as_str()));
-    let phone_enc = f.phone.as_ref().map(|p| keys.encrypt(p.as_str().as_bytes()));
-    let phone_index = f.phone.as_ref().map(|p| keys.blind_index(PHONE, &p.digits()));
+    let id_enc = f
+        .id_number
+        .as_ref()
+        .map(|i| keys.encrypt(i.as_str().as_bytes()));
+    let id_index = f
+        .id_number
+        .as_ref()
+        .map(|i| keys.blind_index(ID_NUMBER, i.as_str()));
+    let phone_enc = f
+        .phone
+        .as_ref()
+        .map(|p| keys.encrypt(p.as_str().as_bytes()));
+    let phone_index = f
+        .phone
+        .as_ref()
+        .map(|p| keys.blind_index(PHONE, &p.digits()));
     let id = diesel::insert_into(persons::table)
         .values((
             persons::org_code.eq(org_code),
@@ -265,7 +338,13 @@ pub fn create(conn: &mut DbConn, keys: &Keys, f: &PersonFields, org_code: &str, 
         ))
         .returning(persons::id)
         .get_result::<i64>(conn)
-        .map_err(|e| if StoreError::from(e).is_unique_violation() { duplicate_id() } else { StoreError::Other("insert person".into()) })?;
+        .map_err(|e| {
+            if StoreError::from(e).is_unique_violation() {
+                duplicate_id()
+            } else {
+                StoreError::Other("insert person".into())
+            }
+        })?;
     write_categories(conn, id, f)?;
     write_tokens(conn, id, &f.name, org_code)?;
     if let Some(uid) = actor.user_id {
@@ -278,7 +357,12 @@ pub fn create(conn: &mut DbConn, keys: &Keys, f: &PersonFields, org_code: &str, 
 
 /// A person the viewer may see, with categories.
 pub fn get(conn: &mut DbConn, v: &Viewer, id: i64) -> StoreResult<(PersonRow, Vec<CategoryRow>)> {
-    let p: PersonRow = persons::table.find(id).filter(visible(v)).select(PersonRow::as_select()).first(conn).found()?;
+    let p: PersonRow = persons::table
+        .find(id)
+        .filter(visible(v))
+        .select(PersonRow::as_select())
+        .first(conn)
+        .found()?;
     let cats = categories_of(conn, id)?;
     Ok((p, cats))
 }
@@ -320,7 +404,11 @@ pub fn update(
         return Err(duplicate_id());
     }
     let mut changed: Vec<&'static str> = Vec::new();
-    let mut diff = |field: &'static str, old: Option<String>, new: Option<String>, conn: &mut DbConn| -> StoreResult<()> {
+    let mut diff = |field: &'static str,
+                    old: Option<String>,
+                    new: Option<String>,
+                    conn: &mut DbConn|
+     -> StoreResult<()> {
         if old != new {
             add_history(conn, id, actor, field, old.as_deref(), new.as_deref(), now)?;
             changed.push(field);
@@ -328,36 +416,160 @@ pub fn update(
         Ok(())
     };
     diff("name", Some(old.name.clone()), Some(f.name.clone()), conn)?;
-    diff("org_code", Some(old.org_code.clone()), Some(org_code.to_string()), conn)?;
-    diff("gender", old.gender.clone(), f.gender.map(|g| g.id().to_string()), conn)?;
-    diff("ethnicity", old.ethnicity.clone(), f.ethnicity.map(str::to_string), conn)?;
-    diff("birth_date", old.birth_date.clone(), f.birth_date.map(dates::iso), conn)?;
-    diff("id_number", old.id_number_masked.clone(), f.id_number.as_ref().map(IdNumber::masked), conn)?;
-    diff("phone", old.phone_masked.clone(), f.phone.as_ref().map(Phone::masked), conn)?;
-    diff("address", Some(old.address.clone()), Some(f.address.clone()), conn)?;
-    diff("difficulty_types", Some(old.difficulty_types.clone()), Some(f.difficulty_types.join(",")), conn)?;
-    diff("difficulty_degree", old.difficulty_degree.clone(), f.difficulty_degree.map(str::to_string), conn)?;
-    diff("health", old.health.clone(), f.health.map(str::to_string), conn)?;
-    diff("employment", Some(old.employment.clone()), Some(f.employment.clone()), conn)?;
-    diff("monthly_income", old.monthly_income.map(|i| i.to_string()), f.monthly_income.map(|i| i.to_string()), conn)?;
-    diff("sensitivity", Some(old.sensitivity.clone()), Some(f.sensitivity.id().to_string()), conn)?;
-    let consent_text = |by: &Option<String>, rel: &Option<String>, on: &Option<String>, scope: &Option<String>| {
-        by.as_ref().map(|b| format!("{b}({}) {} {}", rel.clone().unwrap_or_default(), on.clone().unwrap_or_default(), scope.clone().unwrap_or_default()))
-    };
-    let new_consent = f.consent.as_ref().map(|c| format!("{}({}) {} {}", c.by, c.relation, dates::iso(c.on), c.scope));
-    diff("consent", consent_text(&old.consent_by, &old.consent_relation, &old.consent_on, &old.consent_scope), new_consent, conn)?;
-    diff("notes", Some(old.notes.clone()), Some(f.notes.clone()), conn)?;
-    let old_c: Vec<(String, String, Option<String>, Option<String>)> =
-        old_cats.iter().map(|c| (c.category.clone(), c.start_date.clone(), c.end_date.clone(), c.grade.clone())).collect();
-    let mut new_c: Vec<(String, String, Option<String>, Option<String>)> =
-        f.categories.iter().map(|c| (c.code.clone(), dates::iso(c.start_date), c.end_date.map(dates::iso), c.grade.clone())).collect();
+    diff(
+        "org_code",
+        Some(old.org_code.clone()),
+        Some(org_code.to_string()),
+        conn,
+    )?;
+    diff(
+        "gender",
+        old.gender.clone(),
+        f.gender.map(|g| g.id().to_string()),
+        conn,
+    )?;
+    diff(
+        "ethnicity",
+        old.ethnicity.clone(),
+        f.ethnicity.map(str::to_string),
+        conn,
+    )?;
+    diff(
+        "birth_date",
+        old.birth_date.clone(),
+        f.birth_date.map(dates::iso),
+        conn,
+    )?;
+    diff(
+        "id_number",
+        old.id_number_masked.clone(),
+        f.id_number.as_ref().map(IdNumber::masked),
+        conn,
+    )?;
+    diff(
+        "phone",
+        old.phone_masked.clone(),
+        f.phone.as_ref().map(Phone::masked),
+        conn,
+    )?;
+    diff(
+        "address",
+        Some(old.address.clone()),
+        Some(f.address.clone()),
+        conn,
+    )?;
+    diff(
+        "difficulty_types",
+        Some(old.difficulty_types.clone()),
+        Some(f.difficulty_types.join(",")),
+        conn,
+    )?;
+    diff(
+        "difficulty_degree",
+        old.difficulty_degree.clone(),
+        f.difficulty_degree.map(str::to_string),
+        conn,
+    )?;
+    diff(
+        "health",
+        old.health.clone(),
+        f.health.map(str::to_string),
+        conn,
+    )?;
+    diff(
+        "employment",
+        Some(old.employment.clone()),
+        Some(f.employment.clone()),
+        conn,
+    )?;
+    diff(
+        "monthly_income",
+        old.monthly_income.map(|i| i.to_string()),
+        f.monthly_income.map(|i| i.to_string()),
+        conn,
+    )?;
+    diff(
+        "sensitivity",
+        Some(old.sensitivity.clone()),
+        Some(f.sensitivity.id().to_string()),
+        conn,
+    )?;
+    let consent_text =
+        |by: &Option<String>, rel: &Option<String>, on: &Option<String>, scope: &Option<String>| {
+            by.as_ref().map(|b| {
+                format!(
+                    "{b}({}) {} {}",
+                    rel.clone().unwrap_or_default(),
+                    on.clone().unwrap_or_default(),
+                    scope.clone().unwrap_or_default()
+                )
+            })
+        };
+    let new_consent = f
+        .consent
+        .as_ref()
+        .map(|c| format!("{}({}) {} {}", c.by, c.relation, dates::iso(c.on), c.scope));
+    diff(
+        "consent",
+        consent_text(
+            &old.consent_by,
+            &old.consent_relation,
+            &old.consent_on,
+            &old.consent_scope,
+        ),
+        new_consent,
+        conn,
+    )?;
+    diff(
+        "notes",
+        Some(old.notes.clone()),
+        Some(f.notes.clone()),
+        conn,
+    )?;
+    let old_c: Vec<(String, String, Option<String>, Option<String>)> = old_cats
+        .iter()
+        .map(|c| {
+            (
+                c.category.clone(),
+                c.start_date.clone(),
+                c.end_date.clone(),
+                c.grade.clone(),
+            )
+        })
+        .collect();
+    let mut new_c: Vec<(String, String, Option<String>, Option<String>)> = f
+        .categories
+        .iter()
+        .map(|c| {
+            (
+                c.code.clone(),
+                dates::iso(c.start_date),
+                c.end_date.map(dates::iso),
+                c.grade.clone(),
+            )
+        })
+        .collect();
     new_c.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
     new_c.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     let cat_text = |v: &Vec<(String, String, Option<String>, Option<String>)>| {
-        v.iter().map(|(c, s, e, g)| format!("{c}:{s}~{}{}", e.clone().unwrap_or_default(), g.as_ref().map(|g| format!("/{g}")).unwrap_or_default())).collect::<Vec<_>>().join(",")
+        v.iter()
+            .map(|(c, s, e, g)| {
+                format!(
+                    "{c}:{s}~{}{}",
+                    e.clone().unwrap_or_default(),
+                    g.as_ref().map(|g| format!("/{g}")).unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",")
     };
     let cats_changed = old_c != new_c;
-    diff("categories", Some(cat_text(&old_c)), Some(cat_text(&new_c)), conn)?;
+    diff(
+        "categories",
+        Some(cat_text(&old_c)),
+        Some(cat_text(&new_c)),
+        conn,
+    )?;
     if changed.is_empty() {
         return Ok(changed);
     }
@@ -368,11 +580,23 @@ pub fn update(
             persons::gender.eq(f.gender.map(|g| g.id())),
             persons::ethnicity.eq(f.ethnicity),
             persons::birth_date.eq(f.birth_date.map(dates::iso)),
-            persons::id_number_enc.eq(f.id_number.as_ref().map(|i| keys.encrypt(i.as_str().as_bytes()))),
-            persons::id_number_index.eq(f.id_number.as_ref().map(|i| keys.blind_index(ID_NUMBER, i.as_str()))),
+            persons::id_number_enc.eq(f
+                .id_number
+                .as_ref()
+                .map(|i| keys.encrypt(i.as_str().as_bytes()))),
+            persons::id_number_index.eq(f
+                .id_number
+                .as_ref()
+                .map(|i| keys.blind_index(ID_NUMBER, i.as_str()))),
             persons::id_number_masked.eq(f.id_number.as_ref().map(IdNumber::masked)),
-            persons::phone_enc.eq(f.phone.as_ref().map(|p| keys.encrypt(p.as_str().as_bytes()))),
-            persons::phone_index.eq(f.phone.as_ref().map(|p| keys.blind_index(PHONE, &p.digits()))),
+            persons::phone_enc.eq(f
+                .phone
+                .as_ref()
+                .map(|p| keys.encrypt(p.as_str().as_bytes()))),
+            persons::phone_index.eq(f
+                .phone
+                .as_ref()
+                .map(|p| keys.blind_index(PHONE, &p.digits()))),
             persons::phone_masked.eq(f.phone.as_ref().map(Phone::masked)),
             persons::address.eq(&f.address),
             persons::difficulty_types.eq(f.difficulty_types.join(",")),
@@ -432,28 +656,49 @@ fn understand(keys: &Keys, q: &str) -> Option<Wanted> {
         return Some(Wanted::Id(keys.blind_index(ID_NUMBER, id.as_str())));
     }
     let digits = shegong_domain::id_number::normalise_digits(q);
-    if digits.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+') && digits.chars().filter(char::is_ascii_digit).count() >= 7 {
-        return Phone::parse(q).ok().map(|p| Wanted::Phone(keys.blind_index(PHONE, &p.digits())));
+    if digits
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '-' || c == '+')
+        && digits.chars().filter(char::is_ascii_digit).count() >= 7
+    {
+        return Phone::parse(q)
+            .ok()
+            .map(|p| Wanted::Phone(keys.blind_index(PHONE, &p.digits())));
     }
     search::name_query(q).map(Wanted::Name)
 }
 
 /// People the viewer may see matching the filter: exact name first, then names starting with the
 /// text, then the rest, shorter names before longer.
-pub fn search(conn: &mut DbConn, keys: &Keys, v: &Viewer, f: &Filter, page: Page) -> StoreResult<Listing<PersonRow>> {
+pub fn search(
+    conn: &mut DbConn,
+    keys: &Keys,
+    v: &Viewer,
+    f: &Filter,
+    page: Page,
+) -> StoreResult<Listing<PersonRow>> {
     use diesel::sql_types::{Integer, Text};
     let q = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let wanted = q.map(|q| understand(keys, q));
     // Text that cannot match anything (only punctuation, say) finds nothing rather than everything.
     if matches!(wanted, Some(None)) {
-        return Ok(Listing { items: Vec::new(), total: 0 });
+        return Ok(Listing {
+            items: Vec::new(),
+            total: 0,
+        });
     }
     let today = dates::today();
     // The token subqueries narrow by one code range covering the whole scope (exact scoping is
     // the outer filter's job): boxed conditions cannot go inside a subquery on both backends.
     let ranges = v.scope.code_ranges();
-    let (Some(lo), Some(hi)) = (ranges.iter().map(|r| r.0.clone()).min(), ranges.iter().map(|r| r.1.clone()).max()) else {
-        return Ok(Listing { items: Vec::new(), total: 0 });
+    let (Some(lo), Some(hi)) = (
+        ranges.iter().map(|r| r.0.clone()).min(),
+        ranges.iter().map(|r| r.1.clone()).max(),
+    ) else {
+        return Ok(Listing {
+            items: Vec::new(),
+            total: 0,
+        });
     };
     let build = || {
         let mut b = persons::table.into_boxed().filter(visible(v));
@@ -467,7 +712,11 @@ pub fn search(conn: &mut DbConn, keys: &Keys, v: &Viewer, f: &Filter, page: Page
                 let n = tokens.len() as i64;
                 let ids = person_search_tokens::table
                     .filter(person_search_tokens::token.eq_any(tokens.clone()))
-                    .filter(person_search_tokens::org_code.ge(lo.clone()).and(person_search_tokens::org_code.lt(hi.clone())))
+                    .filter(
+                        person_search_tokens::org_code
+                            .ge(lo.clone())
+                            .and(person_search_tokens::org_code.lt(hi.clone())),
+                    )
                     .group_by(person_search_tokens::person_id)
                     .having(diesel::dsl::count(person_search_tokens::token).eq(n))
                     .select(person_search_tokens::person_id);
@@ -481,9 +730,15 @@ pub fn search(conn: &mut DbConn, keys: &Keys, v: &Viewer, f: &Filter, page: Page
                         person_search_tokens::token
                             .ge(full.clone())
                             .and(person_search_tokens::token.lt(format!("{full}\u{10FFFF}")))
-                            .or(person_search_tokens::token.ge(initials.clone()).and(person_search_tokens::token.lt(format!("{initials}\u{10FFFF}")))),
+                            .or(person_search_tokens::token.ge(initials.clone()).and(
+                                person_search_tokens::token.lt(format!("{initials}\u{10FFFF}")),
+                            )),
                     )
-                    .filter(person_search_tokens::org_code.ge(lo.clone()).and(person_search_tokens::org_code.lt(hi.clone())))
+                    .filter(
+                        person_search_tokens::org_code
+                            .ge(lo.clone())
+                            .and(person_search_tokens::org_code.lt(hi.clone())),
+                    )
                     .select(person_search_tokens::person_id);
                 b = b.filter(persons::id.eq_any(ids));
             }
@@ -494,7 +749,11 @@ pub fn search(conn: &mut DbConn, keys: &Keys, v: &Viewer, f: &Filter, page: Page
             let ids = person_categories::table
                 .filter(person_categories::category.eq(c.clone()))
                 .filter(person_categories::start_date.le(day.clone()))
-                .filter(person_categories::end_date.is_null().or(person_categories::end_date.ge(day)))
+                .filter(
+                    person_categories::end_date
+                        .is_null()
+                        .or(person_categories::end_date.ge(day)),
+                )
                 .select(person_categories::person_id);
             b = b.filter(persons::id.eq_any(ids));
         }
@@ -554,14 +813,28 @@ pub enum Secret {
 }
 
 /// Decrypts a person's full ID or phone number (the caller audits the reveal).
-pub fn reveal(conn: &mut DbConn, keys: &Keys, v: &Viewer, id: i64, what: Secret) -> StoreResult<Option<String>> {
-    let (idn, phone): (Option<Vec<u8>>, Option<Vec<u8>>) =
-        persons::table.find(id).filter(visible(v)).select((persons::id_number_enc, persons::phone_enc)).first(conn).found()?;
+pub fn reveal(
+    conn: &mut DbConn,
+    keys: &Keys,
+    v: &Viewer,
+    id: i64,
+    what: Secret,
+) -> StoreResult<Option<String>> {
+    let (idn, phone): (Option<Vec<u8>>, Option<Vec<u8>>) = persons::table
+        .find(id)
+        .filter(visible(v))
+        .select((persons::id_number_enc, persons::phone_enc))
+        .first(conn)
+        .found()?;
     let blob = match what {
         Secret::IdNumber => idn,
         Secret::Phone => phone,
     };
-    blob.map(|b| keys.decrypt(&b).map(|p| String::from_utf8_lossy(&p).into_owned())).transpose()
+    blob.map(|b| {
+        keys.decrypt(&b)
+            .map(|p| String::from_utf8_lossy(&p).into_owned())
+    })
+    .transpose()
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -606,5 +879,9 @@ pub fn timeline(conn: &mut DbConn, v: &Viewer, id: i64) -> StoreResult<Vec<Timel
 
 /// Number of people in scope (not merged away), for home pages.
 pub fn count(conn: &mut DbConn, v: &Viewer) -> StoreResult<i64> {
-    Ok(persons::table.filter(visible(v)).filter(persons::merged_into.is_null()).count().get_result(conn)?)
+    Ok(persons::table
+        .filter(visible(v))
+        .filter(persons::merged_into.is_null())
+        .count()
+        .get_result(conn)?)
 }

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod ops;
 pub mod org;
+pub mod persons;
 pub mod session;
 pub mod state;
 pub mod ui;
@@ -37,6 +38,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "home", description = "首页统计"),
         (name = "org", description = "组织架构:行政区划、乡镇(街道)社工站、承接方"),
         (name = "users", description = "用户管理:管理范围内的账号、重置密码、解锁、两步验证"),
+        (name = "persons", description = "服务对象档案(7.6.4):登记、查询、修改、查看完整证件号(留痕)"),
         (name = "audit", description = "审计日志(哈希链,只读;《网络安全法》第二十一条:至少保存六个月)")
     )
 )]
@@ -49,6 +51,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(home::api::router())
         .merge(org::api::router())
         .merge(users::api::router())
+        .merge(persons::api::router())
         .merge(audit_log::api::router())
         .split_for_parts()
 }

@@ -13,29 +13,56 @@ use shegong_store::users::{self, NewUser};
 use shegong_store::{StoreError, db_test};
 
 fn viewer(user_id: i64, codes: &[&str], head: bool) -> Viewer {
-    Viewer { user_id, scope: Scope::new(codes.iter().map(|c| OrgCode::parse(c).unwrap()).collect()), all_confidential: head }
+    Viewer {
+        user_id,
+        scope: Scope::new(codes.iter().map(|c| OrgCode::parse(c).unwrap()).collect()),
+        all_confidential: head,
+    }
 }
 
 fn seed_users(t: &TestDb) -> (i64, i64, i64) {
     load_hetang(&t.db);
     t.db.write(|c| {
         let mk = |c: &mut shegong_store::DbConn, u: &str, role, org: &str| {
-            users::create(c, &NewUser { username: u, display_name: u, role, org_code: org, password_hash: "h", must_change_password: false, two_factor_exempt: true }, 0)
+            users::create(
+                c,
+                &NewUser {
+                    username: u,
+                    display_name: u,
+                    role,
+                    org_code: org,
+                    password_hash: "h",
+                    must_change_password: false,
+                    two_factor_exempt: true,
+                },
+                0,
+            )
         };
-        Ok((mk(c, "worker", Role::SocialWorker, "430202001")?, mk(c, "worker_b", Role::SocialWorker, "430202001")?, mk(c, "worker2", Role::SocialWorker, "430202002")?))
+        Ok((
+            mk(c, "worker", Role::SocialWorker, "430202001")?,
+            mk(c, "worker_b", Role::SocialWorker, "430202001")?,
+            mk(c, "worker2", Role::SocialWorker, "430202002")?,
+        ))
     })
     .unwrap()
 }
 
 fn add(t: &TestDb, uid: i64, org: &str, input: PersonInput) -> Result<i64, StoreError> {
     let f = person::validate(&input, dates::today(), &|_| false).map_err(StoreError::Invalid)?;
-    let actor = Actor { user_id: Some(uid), name: "worker".into(), ip: "t".into() };
+    let actor = Actor {
+        user_id: Some(uid),
+        name: "worker".into(),
+        ip: "t".into(),
+    };
     let org = org.to_string();
     t.db.write(move |c| persons::create(c, &t.keys, &f, &org, &actor, 100))
 }
 
 fn named(name: &str) -> PersonInput {
-    PersonInput { name: name.into(), ..Default::default() }
+    PersonInput {
+        name: name.into(),
+        ..Default::default()
+    }
 }
 
 fn names(l: &shegong_store::query::Listing<persons::PersonRow>) -> Vec<String> {

@@ -307,3 +307,23 @@ pub fn between(html: &str, start: &str, end: &str) -> String {
         .unwrap_or_else(|| panic!("{end:?} not after {start:?}"));
     html[i..i + j].to_string()
 }
+
+/// Adds an account beside the seeded ones (same password), through the running server's pool.
+pub fn add_account(app: &TestApp, username: &'static str, role: Role, org_code: &'static str) {
+    let hash = Hashing::fast_insecure().hash(PASSWORD);
+    app.state
+        .db
+        .write(move |c| {
+            let u = NewUser {
+                username,
+                display_name: username,
+                role,
+                org_code,
+                password_hash: &hash,
+                must_change_password: false,
+                two_factor_exempt: true,
+            };
+            users::create(c, &u, shegong_domain::clock::now())
+        })
+        .unwrap();
+}

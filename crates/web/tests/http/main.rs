@@ -9,4 +9,5 @@ mod bad_input;
 mod login;
 mod ops;
 mod org;
+mod persons;
 mod users;

@@ -9,8 +9,6 @@ use shegong_domain::org::OrgCode;
 use shegong_domain::role::Role;
 use shegong_store::audit;
 use shegong_store::org;
-use shegong_store::passwords::Hashing;
-use shegong_store::users::{self, NewUser};
 
 async fn put(api: &Api, path: impl AsRef<str>, body: Value) -> Response {
     api.c
@@ -42,26 +40,6 @@ fn codes(v: &Value) -> Vec<String> {
         .iter()
         .map(|i| i["code"].as_str().unwrap().to_string())
         .collect()
-}
-
-/// Adds an account beside the seeded ones (same password), through the running server's pool.
-fn add_account(app: &TestApp, username: &'static str, role: Role, org_code: &'static str) {
-    let hash = Hashing::fast_insecure().hash(PASSWORD);
-    app.state
-        .db
-        .write(move |c| {
-            let u = NewUser {
-                username,
-                display_name: username,
-                role,
-                org_code,
-                password_hash: &hash,
-                must_change_password: false,
-                two_factor_exempt: true,
-            };
-            users::create(c, &u, shegong_domain::clock::now())
-        })
-        .unwrap();
 }
 
 /// Audit entries with this action, newest first.
