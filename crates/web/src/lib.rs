@@ -2,6 +2,7 @@
 //! `web`). Each feature has one module holding its shared logic, its pages and its API.
 
 pub mod account;
+pub mod archive;
 pub mod audit_log;
 pub mod auth;
 pub mod config;
