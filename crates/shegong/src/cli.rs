@@ -46,6 +46,16 @@ pub enum Command {
     Backup { file: PathBuf },
     /// Replace the database with a backup (stop the server first).
     Restore { file: PathBuf },
+    /// Generate synthetic people in N counties of Hunan (about 20,000 each) for trials and benchmarks.
+    Demo {
+        #[arg(long, default_value_t = 1)]
+        scale: usize,
+        /// People per county.
+        #[arg(long, default_value_t = 20_000)]
+        per_county: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -48,9 +48,8 @@ const ACCOUNTS: [(&str, &str, Role, &str); 9] = [
     ),
 ];
 
-/// Rows of the demo tree from the compiled-in files: the province, the city, the county and
-/// everything below it.
-fn rows() -> Vec<DivisionRow> {
+/// Rows of the compiled-in Hunan tree that `keep` selects, parents before children.
+pub fn hunan_rows(keep: impl Fn(&str) -> bool) -> Vec<DivisionRow> {
     let mut out = Vec::new();
     for text in [
         hunan::PROVINCES,
@@ -64,8 +63,7 @@ fn rows() -> Vec<DivisionRow> {
             let (Some(code), Some(name)) = (cols.next(), cols.next()) else {
                 continue;
             };
-            let keep = code == "43" || code == "4302" || code.starts_with(COUNTY);
-            if let (true, Ok(code)) = (keep, OrgCode::parse(code)) {
+            if let (true, Ok(code)) = (keep(code), OrgCode::parse(code)) {
                 out.push(DivisionRow {
                     code,
                     name: name.trim().to_string(),
@@ -74,6 +72,104 @@ fn rows() -> Vec<DivisionRow> {
         }
     }
     out
+}
+
+/// A county, with the province and city above it.
+pub fn county_rows(county: &str) -> Vec<DivisionRow> {
+    hunan_rows(|code| (code.len() < 6 && county.starts_with(code)) || code.starts_with(county))
+}
+
+/// The counties of the compiled-in tree, 荷塘区 first (the demo's), then in code order.
+pub fn counties() -> Vec<String> {
+    let mut all: Vec<String> = hunan::AREAS
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .map(str::to_string)
+        .collect();
+    all.sort();
+    all.retain(|c| c != COUNTY);
+    all.insert(0, COUNTY.to_string());
+    all
+}
+
+/// People served in the demo county, enough that every list has content.
+const DEMO_PEOPLE: usize = 600;
+
+/// Generates about `per_county` people in each of the first `scale` counties (`demo --scale`).
+pub fn generate(db: &Db, keys: &Keys, scale: usize, per_county: usize, seed: u64) -> Result<usize> {
+    let mut total = 0;
+    let mut g = crate::synth::Generator::new(seed);
+    for county in counties().into_iter().take(scale) {
+        let started = std::time::Instant::now();
+        let tree = county_rows(&county);
+        db.write(|c| org::import_divisions(c, &tree).map(|_| ()))?;
+        let villages = villages_of(&tree);
+        if villages.is_empty() {
+            continue;
+        }
+        let n = people(db, keys, &mut g, &county, &villages, per_county)?;
+        println!(
+            "{county}: {n} people in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        total += n;
+    }
+    Ok(total)
+}
+
+fn villages_of(tree: &[DivisionRow]) -> Vec<(String, String)> {
+    tree.iter()
+        .filter(|r| r.code.level() == shegong_domain::org::OrgLevel::Village)
+        .map(|r| (r.code.to_string(), r.name.clone()))
+        .collect()
+}
+
+/// Generates and stores people in a county, in transactions of whole households.
+fn people(
+    db: &Db,
+    keys: &Keys,
+    g: &mut crate::synth::Generator,
+    county: &str,
+    villages: &[(String, String)],
+    count: usize,
+) -> Result<usize> {
+    let actor = Actor::system("demo");
+    let (hh, ppl) = g.county(county, villages, count);
+    let now = shegong_domain::clock::now();
+    let household_of = |i: usize| ppl[i].household.as_ref().map(|h| h.0);
+    let mut start = 0;
+    let mut hh_start = 0;
+    while start < ppl.len() {
+        let mut end = (start + 2000).min(ppl.len());
+        while end < ppl.len() && household_of(end) == household_of(end - 1) {
+            end += 1;
+        }
+        let hh_end = household_of(end - 1).map(|h| h + 1).unwrap_or(hh_start);
+        let batch: Vec<shegong_store::bulk::Person> = ppl[start..end]
+            .iter()
+            .map(|p| shegong_store::bulk::Person {
+                org_code: p.org_code.clone(),
+                fields: p.fields.clone(),
+                household: p.household.as_ref().map(|(i, r)| (i - hh_start, r.clone())),
+            })
+            .collect();
+        db.write(|c| {
+            let ids =
+                shegong_store::bulk::insert(c, keys, &hh[hh_start..hh_end], &batch, &actor, now)?;
+            let ev = Event::new(
+                &actor,
+                "person.generate",
+                "person",
+                ids.first().copied().unwrap_or(0),
+            );
+            audit::append(c, keys, &ev.org(county).detail(json!({"count": ids.len()})))?;
+            Ok(())
+        })?;
+        start = end;
+        hh_start = hh_end;
+    }
+    Ok(ppl.len())
 }
 
 /// Builds the demo if the database has no accounts yet; returns the accounts and passwords to
@@ -93,7 +189,7 @@ pub fn ensure(db: &Db, keys: &Keys, hashing: &Hashing) -> Result<Vec<(String, St
             (*u, pw, hash)
         })
         .collect();
-    let tree = rows();
+    let tree = county_rows(COUNTY);
     let actor = Actor::system("demo");
     db.write(|c| -> StoreResult<()> {
         let r = org::import_divisions(c, &tree)?;
@@ -137,6 +233,8 @@ pub fn ensure(db: &Db, keys: &Keys, hashing: &Hashing) -> Result<Vec<(String, St
         }
         Ok(())
     })?;
+    let mut g = crate::synth::Generator::new(20_261_129);
+    people(db, keys, &mut g, COUNTY, &villages_of(&tree), DEMO_PEOPLE)?;
     Ok(creds
         .into_iter()
         .map(|(u, pw, _)| (u.to_string(), pw))

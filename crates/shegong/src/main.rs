@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod demo;
 mod serve;
+mod synth;
 
 use clap::Parser;
 use cli::{AuditCommand, Cli, Command, OrgCommand, UserCommand};
@@ -122,6 +123,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let url = cfg.db_url()?;
             shegong_store::backup::backup(&url, &file).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("backup written to {}", file.display());
+            Ok(())
+        }
+        Command::Demo {
+            scale,
+            per_county,
+            seed,
+        } => {
+            let (db, keys) = serve::open(&cfg)?;
+            let started = std::time::Instant::now();
+            let n = demo::generate(&db, &keys, scale, per_county, seed)?;
+            println!(
+                "generated {n} people in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Restore { file } => {

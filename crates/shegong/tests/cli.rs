@@ -760,6 +760,9 @@ both!(fn serve_demo_prints_accounts_that_log_in(site) {
         let (c, _) = login(&server.base, "worker", DEMO_PASSWORD).await;
         let page = c.get(&server.base).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("月塘街道"), "the worker's home page names the station");
+        // The demo fills the archive: the worker's station has people to find.
+        let people: Value = c.get(format!("{}/api/v1/persons", server.base)).send().await.unwrap().json().await.unwrap();
+        assert!(people["total"].as_i64().unwrap() > 20, "{people}");
     });
     server.stop();
 
@@ -771,6 +774,23 @@ both!(fn serve_demo_prints_accounts_that_log_in(site) {
     server.stop();
     assert_eq!(site.count("SELECT COUNT(*) AS n FROM users"), users);
     site.run(&["audit", "verify"]).ok();
+});
+
+// ---------------------------------------------------------------------------------------------
+// synthetic data
+
+both!(fn demo_scale_fills_counties_with_valid_people(site) {
+    let out = site.run(&["demo", "--scale", "2", "--per-county", "300"]).ok();
+    assert!(out.stdout.contains("430202:"), "{out:#?}");
+    // 荷塘区 first, then the first county in code order (长沙市芙蓉区).
+    assert!(site.count("SELECT COUNT(*) AS n FROM persons WHERE org_code LIKE '430202%'") >= 300);
+    assert!(site.count("SELECT COUNT(*) AS n FROM persons WHERE org_code LIKE '430102%'") >= 300);
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM persons WHERE id_number_index IS NOT NULL AND id_number_masked NOT LIKE '4302%' AND id_number_masked NOT LIKE '4301%'"), 0, "area codes fit the county");
+    assert!(site.count("SELECT COUNT(*) AS n FROM households") > 100);
+    assert!(site.count("SELECT COUNT(*) AS n FROM person_search_tokens") > 3000);
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM persons WHERE birth_date > '2012-01-01' AND sensitivity = 'ordinary'"), 0, "children are sensitive");
+    site.run(&["audit", "verify"]).ok();
+    site.run(&["demo", "--scale", "0"]).ok();
 });
 
 // ---------------------------------------------------------------------------------------------

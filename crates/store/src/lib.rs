@@ -10,6 +10,7 @@ pub use db::{Backend, Db, DbConn, DbUrl, PoolSizes};
 pub use error::{StoreError, StoreResult};
 pub mod audit;
 pub mod backup;
+pub mod bulk;
 pub mod org;
 pub mod passwords;
 pub mod persons;
