@@ -39,8 +39,6 @@ wait_up() { for _ in $(seq 300); do curl -sf "http://$SHEGONG_ADDR/healthz" >/de
 if [ "$backend" = postgres ]; then psql "$SHEGONG_DATABASE_URL" -qc "ANALYZE" >/dev/null; fi
 "$bin" serve >"$work/serve.log" 2>&1 & pid=$!; wait_up
 
-cookie=$(curl -s -c - -o /dev/null -H 'content-type: application/json' \
-  -d "{\"username\":\"worker\",\"password\":\"$SHEGONG_DEMO_PASSWORD\"}" "http://$SHEGONG_ADDR/api/v1/auth/login" | awk '$6 == "sg_session" {print $7}')
 csrf=$(curl -s -H 'content-type: application/json' -d "{\"username\":\"worker\",\"password\":\"$SHEGONG_DEMO_PASSWORD\"}" -c "$work/jar" "http://$SHEGONG_ADDR/api/v1/auth/login" | python3 -c 'import sys,json; print(json.load(sys.stdin)["csrf_token"])')
 cookie=$(awk '$6 == "sg_session" {print $7}' "$work/jar")
 people=$(curl -s -H "Cookie: sg_session=$cookie" "http://$SHEGONG_ADDR/api/v1/persons?per_page=200")
