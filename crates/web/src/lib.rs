@@ -67,7 +67,8 @@ pub fn app(state: AppState) -> Router {
         .merge(org::pages::router())
         .merge(users::pages::router())
         .merge(audit_log::pages::router())
-        .merge(account::pages::router());
+        .merge(account::pages::router())
+        .merge(archive::router());
     Router::new()
         .merge(pages)
         .merge(api)
