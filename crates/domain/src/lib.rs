@@ -13,6 +13,7 @@ pub mod person;
 pub mod phone;
 pub mod policy;
 pub mod role;
+pub mod roster;
 pub mod scope;
 pub mod search;
 pub mod text;
