@@ -92,6 +92,27 @@ pub fn clean_text(s: &str) -> String {
     out
 }
 
+/// A village (community) name as rosters and the division tables write it, reduced to compare:
+/// `文化路社区居委会` and `文化路社区` are the same place.
+pub fn village_key(name: &str) -> String {
+    let c = clean_text(name).replace(' ', "");
+    for suffix in ["村民委员会", "村委会"] {
+        if let Some(s) = c.strip_suffix(suffix)
+            && !s.is_empty()
+        {
+            return format!("{}村", s.trim_end_matches('村'));
+        }
+    }
+    for suffix in ["居民委员会", "居委会"] {
+        if let Some(s) = c.strip_suffix(suffix)
+            && !s.is_empty()
+        {
+            return format!("{}社区", s.trim_end_matches("社区"));
+        }
+    }
+    c
+}
+
 fn is_cjk(c: char) -> bool {
     !c.is_ascii() && c.is_alphanumeric()
 }
@@ -760,6 +781,9 @@ mod tests {
         assert_eq!(disability_grade("肢体三级"), "3");
         assert_eq!(disability_grade("4"), "4");
         assert_eq!(clean_text(" Ma  Li "), "Ma Li");
+        assert_eq!(village_key("文化路社区居委会"), "文化路社区");
+        assert_eq!(village_key(" 荷塘铺村委会"), "荷塘铺村");
+        assert_eq!(village_key("新桥居委会"), "新桥社区");
         assert_eq!(clean_text("欧阳　𠮷祥"), "欧阳𠮷祥");
     }
 

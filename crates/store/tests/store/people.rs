@@ -20,7 +20,7 @@ fn viewer(user_id: i64, codes: &[&str], head: bool) -> Viewer {
     }
 }
 
-fn seed_users(t: &TestDb) -> (i64, i64, i64) {
+pub fn seed_users(t: &TestDb) -> (i64, i64, i64) {
     load_hetang(&t.db);
     t.db.write(|c| {
         let mk = |c: &mut shegong_store::DbConn, u: &str, role, org: &str| {

@@ -1,0 +1,2 @@
+DROP TABLE import_layouts;
+DROP TABLE imports;
