@@ -31,6 +31,8 @@ pub struct Security {
     pub secure_cookies: bool,
     pub trust_proxy: bool,
     pub body_limit_kb: usize,
+    /// Largest roster file the Excel import accepts.
+    pub import_limit_mb: usize,
 }
 
 impl Default for Config {
@@ -56,6 +58,7 @@ impl Default for Security {
             secure_cookies: false,
             trust_proxy: false,
             body_limit_kb: 1024,
+            import_limit_mb: 20,
         }
     }
 }
@@ -119,6 +122,7 @@ impl Config {
             },
             password_min_len: s.password_min_length,
             body_limit: s.body_limit_kb * 1024,
+            import_limit: s.import_limit_mb * 1024 * 1024,
             secure_cookies: s.secure_cookies,
             trust_proxy: s.trust_proxy,
             demo,

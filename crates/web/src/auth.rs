@@ -207,7 +207,7 @@ pub async fn authenticate(
                 // Logging in acts with no one's authority yet; the login form has its own token.
                 let is_login = matches!(req.uri().path(), "/login" | "/api/v1/auth/login");
                 if is_unsafe(req.method()) && !is_login {
-                    req = check_csrf(req, &session.csrf, st.cfg.body_limit).await?;
+                    req = check_csrf(req, &session.csrf, &st.cfg).await?;
                 }
                 let i = Arc::new(AuthInfo {
                     user,
@@ -234,7 +234,12 @@ pub async fn authenticate(
 
 /// The CSRF token must come in the `X-CSRF-Token` header (API, htmx) or, for a plain HTML form,
 /// in the `_csrf` field; the body is read here and handed on unchanged.
-async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Request, AppError> {
+async fn check_csrf(
+    req: Request,
+    expected: &str,
+    cfg: &crate::config::WebConfig,
+) -> Result<Request, AppError> {
+    let limit = cfg.body_limit;
     let missing = || {
         AppError::Forbidden(Msg::new(
             "缺少或错误的 CSRF 令牌,请刷新页面后重试",
@@ -248,11 +253,31 @@ async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Reques
             Err(missing())
         };
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .unwrap_or_default()
+        .to_string();
+    // A file upload form (the Excel import) carries `_csrf` as a multipart field; the body is read
+    // up to the import limit and handed on unchanged.
+    if content_type.starts_with("multipart/form-data") {
+        let Ok(boundary) = multer::parse_boundary(&content_type) else {
+            return Err(missing());
+        };
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, cfg.import_limit + 64 * 1024)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        let given = crate::imports::multipart_text(bytes.clone(), &boundary, CSRF_FIELD).await;
+        return match given {
+            Some(g) if bool::from(g.as_bytes().ct_eq(expected.as_bytes())) => {
+                Ok(Request::from_parts(parts, Body::from(bytes)))
+            }
+            _ => Err(missing()),
+        };
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return Err(missing());
     }

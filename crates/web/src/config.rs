@@ -10,6 +10,8 @@ pub struct WebConfig {
     pub password_min_len: usize,
     /// Largest request body accepted (JSON and forms); larger ones get 413.
     pub body_limit: usize,
+    /// Largest roster file accepted by the Excel import (issue 3 point 10); larger ones get 413.
+    pub import_limit: usize,
     /// Mark cookies `Secure` (set when the server is reached over TLS, e.g. behind a proxy).
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
@@ -25,6 +27,7 @@ impl Default for WebConfig {
             sessions: Lifetimes::default(),
             password_min_len: 8,
             body_limit: 1024 * 1024,
+            import_limit: 20 * 1024 * 1024,
             secure_cookies: false,
             trust_proxy: false,
             demo: false,

@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod home;
 pub mod i18n;
+pub mod imports;
 pub mod metrics;
 pub mod ops;
 pub mod org;
@@ -40,6 +41,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "org", description = "组织架构:行政区划、乡镇(街道)社工站、承接方"),
         (name = "users", description = "用户管理:管理范围内的账号、重置密码、解锁、两步验证"),
         (name = "persons", description = "服务对象档案(7.6.4):登记、查询、修改、查看完整证件号(留痕)"),
+        (name = "imports", description = "Excel 导入花名册(7.6.4):上传、列对应、试导入、提交"),
         (name = "audit", description = "审计日志(哈希链,只读;《网络安全法》第二十一条:至少保存六个月)")
     )
 )]
@@ -53,6 +55,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(org::api::router())
         .merge(users::api::router())
         .merge(persons::api::router())
+        .merge(imports::api::router())
         .merge(audit_log::api::router())
         .split_for_parts()
 }
@@ -68,7 +71,8 @@ pub fn app(state: AppState) -> Router {
         .merge(users::pages::router())
         .merge(audit_log::pages::router())
         .merge(account::pages::router())
-        .merge(archive::router());
+        .merge(archive::router())
+        .merge(imports::pages::router());
     Router::new()
         .merge(pages)
         .merge(api)
