@@ -306,3 +306,17 @@ mod tests {
         assert_eq!(read(b"PK\x03\x04", "a.xlsm"), Err(ReadError::Macros));
     }
 }
+
+#[cfg(test)]
+mod sample_tests {
+    #[test]
+    fn exact_digits_of_number_cells_are_recovered() {
+        let b = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/roster-yuetang.xlsx"
+        ))
+        .unwrap();
+        let m = super::exact_integers(&b).unwrap();
+        assert_eq!(m.get(&(6, 2)).map(String::as_str), Some("430202194912310274"));
+    }
+}
