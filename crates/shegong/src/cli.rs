@@ -46,6 +46,18 @@ pub enum Command {
     Backup { file: PathBuf },
     /// Replace the database with a backup (stop the server first).
     Restore { file: PathBuf },
+    /// Import a person roster (.xlsx or .xls) into a station: prints every bad row (row, column,
+    /// reason) and exits 1 without writing anything if there is one; re-importing creates no
+    /// duplicates.
+    Import {
+        file: PathBuf,
+        /// The station (乡镇/街道社工站) code, e.g. 430202001.
+        #[arg(long)]
+        org: String,
+        /// Check only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Generate synthetic people in N counties of Hunan (about 20,000 each) for trials and benchmarks.
     Demo {
         #[arg(long, default_value_t = 1)]

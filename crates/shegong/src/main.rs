@@ -4,6 +4,7 @@ mod admin;
 mod cli;
 mod config;
 mod demo;
+mod import;
 mod serve;
 mod synth;
 
@@ -138,6 +139,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
             Ok(())
+        }
+        Command::Import { file, org, dry_run } => {
+            let (db, keys) = serve::open(&cfg)?;
+            import::run(&db, &keys, &file, &org, dry_run)
         }
         Command::Restore { file } => {
             let url = cfg.db_url()?;

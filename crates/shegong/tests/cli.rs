@@ -917,3 +917,67 @@ fn backup_of_a_missing_sqlite_database_fails_and_creates_nothing() {
     assert!(!site.path("x.db").exists(), "no empty database left behind");
     assert!(!file.exists());
 }
+
+// ---------------------------------------------------------------------------------------------
+// shegong import (Excel rosters, issue 3 point 10)
+
+fn examples(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// 荷塘区 with its real townships and villages (the sample rosters name them).
+fn import_hetang(site: &Site) {
+    let d = site.path("hetang");
+    std::fs::create_dir_all(&d).unwrap();
+    for f in ["provinces.csv", "cities.csv", "areas.csv", "streets.csv", "villages.csv"] {
+        let text = std::fs::read_to_string(hunan().join(f)).unwrap();
+        let mut lines = text.lines();
+        let mut out = format!("{}\n", lines.next().unwrap());
+        for l in lines.filter(|l| {
+            let code = l.split(',').next().unwrap_or_default();
+            code == "43" || code == "4302" || code.starts_with("430202")
+        }) {
+            out.push_str(l);
+            out.push('\n');
+        }
+        std::fs::write(d.join(f), out).unwrap();
+    }
+    site.run(&["org", "import", d.to_str().unwrap()]).ok();
+}
+
+both!(fn import_checks_commits_and_reimports_the_samples(site) {
+    import_hetang(site);
+    let xlsx = examples("roster-yuetang.xlsx");
+    let out = site.run(&["import", &xlsx, "--org", "430202001", "--dry-run"]).ok();
+    assert!(out.stdout.contains("表头在第 3 行") && out.stdout.contains("将新建 8"), "{out:#?}");
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM persons"), 0, "--dry-run writes nothing");
+    let out = site.run(&["import", &xlsx, "--org", "430202001"]).ok();
+    assert!(out.stdout.contains("新建 8,更新 0,无变化 0"), "{out:#?}");
+    let out = site.run(&["import", &xlsx, "--org", "430202001"]).ok();
+    assert!(out.stdout.contains("新建 0,更新 0,无变化 8"), "re-import: {out:#?}");
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM persons"), 8);
+    let out = site.run(&["import", &examples("roster-chiguotang.xls"), "--org", "430202002"]).ok();
+    assert!(out.stdout.contains("新建 4"), "{out:#?}");
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'import.commit'"), 3);
+    site.run(&["audit", "verify"]).ok();
+});
+
+both!(fn import_lists_every_bad_row_and_writes_nothing(site) {
+    import_hetang(site);
+    let out = site.run(&["import", &examples("roster-bad-rows.xlsx"), "--org", "430202001"]).fails_with("10 行有错误");
+    for (row, what) in [(3, "15 位"), (5, "1990/2/30"), (6, "火星村"), (12, "#N/A"), (13, "第 9 行")] {
+        assert!(out.stdout.lines().any(|l| l.starts_with(&format!("第 {row} 行")) && l.contains(what)), "row {row}: {out:#?}");
+    }
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM persons"), 0);
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM imports"), 0, "nothing stored");
+    let junk = site.path("junk.xlsx");
+    std::fs::write(&junk, "not a spreadsheet").unwrap();
+    site.run(&["import", junk.to_str().unwrap(), "--org", "430202001"]).fails_with("不是有效的 Excel 文件");
+    site.run(&["import", &examples("roster-yuetang.xlsx"), "--org", "430202"]).fails_with("社工站");
+    site.run(&["import", &examples("roster-yuetang.xlsx"), "--org", "430202009"]).fails_with("没有这个社工站");
+});
