@@ -83,7 +83,7 @@ pub fn clean_text(s: &str) -> String {
         if i > 0 {
             let prev = out.chars().last().unwrap_or(' ');
             let next = w.chars().next().unwrap_or(' ');
-            if !(is_cjk(prev) || is_cjk(next)) {
+            if !(is_cjk(prev) && is_cjk(next)) {
                 out.push(' ');
             }
         }

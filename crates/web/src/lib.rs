@@ -7,6 +7,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod home;
 pub mod i18n;
@@ -56,6 +57,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(users::api::router())
         .merge(persons::api::router())
         .merge(imports::api::router())
+        .merge(exports::api())
         .merge(audit_log::api::router())
         .split_for_parts()
 }
@@ -72,7 +74,8 @@ pub fn app(state: AppState) -> Router {
         .merge(audit_log::pages::router())
         .merge(account::pages::router())
         .merge(archive::router())
-        .merge(imports::pages::router());
+        .merge(imports::pages::router())
+        .merge(exports::pages());
     Router::new()
         .merge(pages)
         .merge(api)

@@ -311,3 +311,71 @@ http_test!(async fn the_pages_work_without_javascript_and_multipart_needs_the_cs
     assert_eq!(p.c.get(app.url("/imports/new")).send().await.unwrap().status(), 403);
     assert_eq!(p.c.get(app.url("/imports")).send().await.unwrap().status(), 403);
 });
+
+// ------------------------------------------------------------------ export (issue 3 point 11)
+
+/// The rows of an exported workbook (below its title row), as text.
+fn sheet_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = wb.worksheet_range("服务对象").unwrap();
+    range.rows().skip(1).map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+}
+
+async fn export(api: &Api, query: &str) -> reqwest::Response {
+    api.get(&format!("/api/v1/persons/export.xlsx{query}")).await
+}
+
+http_test!(async fn the_person_list_exports_to_xlsx_masked_unless_revealed_and_audited(app) {
+    let worker = app.api("worker").await;
+    let v: Value = upload(&worker, "r.xlsx", sample("roster-yuetang.xlsx")).await.json().await.unwrap();
+    worker.post(&format!("/api/v1/imports/{}/commit", v["id"]), json!({})).await;
+    // Someone at another station, never in worker's export.
+    let w2 = app.api("worker2").await;
+    let v: Value = upload(&w2, "c.xls", sample("roster-chiguotang.xls")).await.json().await.unwrap();
+    w2.post(&format!("/api/v1/imports/{}/commit", v["id"]), json!({})).await;
+
+    let r = export(&worker, "").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let rows = sheet_rows(&r.bytes().await.unwrap());
+    assert_eq!(rows[0][0], "姓名");
+    assert_eq!(rows[0][4], "身份证号");
+    let people = &rows[1..];
+    assert_eq!(people.len(), 8, "only the worker's station");
+    assert!(people.iter().all(|p| p[4].contains("**********") || p[4].is_empty()), "masked: {people:?}");
+    assert!(!people.iter().any(|p| p[0] == "周桂花"), "out of scope never appears");
+    let ouyang = people.iter().find(|p| p[0] == "欧阳𠮷祥").unwrap();
+    assert_eq!(ouyang[4], "4302**********0274");
+    assert_eq!(ouyang[8], "学院社区");
+    assert!(ouyang[10].contains("空巢老人"));
+    // Filters as in the list; reveal shows the full numbers.
+    let r = export(&worker, "?category=dibao&reveal=1").await;
+    let rows = sheet_rows(&r.bytes().await.unwrap());
+    let people = &rows[1..];
+    assert_eq!(people.len(), 2, "{people:?}");
+    assert!(people.iter().all(|p| p[4].len() == 18 && !p[4].contains('*')), "{people:?}");
+    assert_eq!(app.audit_count("person.export"), 2);
+    let audit = app.t.db.read(|c| shegong_store::audit::list(c, &shegong_domain::scope::Scope::new(vec![shegong_domain::org::OrgCode::parse("43").unwrap()]), &shegong_store::audit::Filter { action_prefix: Some("person.export".into()), include_unscoped: true, ..Default::default() }, shegong_store::query::Page::default())).unwrap();
+    let text = audit.items.iter().map(|e| e.detail.to_string()).collect::<Vec<_>>().join(" ");
+    assert!(text.contains("\"revealed\":true") && text.contains("\"revealed\":false"), "{text}");
+    assert!(text.contains("\"count\":2") && text.contains("\"count\":8"), "{text}");
+    // The page route answers the same file.
+    let r = worker.get("/persons/export.xlsx?age_min=80").await;
+    assert_eq!(r.status(), 200);
+    let rows = sheet_rows(&r.bytes().await.unwrap());
+    assert!(rows[1..].iter().all(|p| p[3].parse::<f64>().unwrap() >= 80.0));
+    // Roles without the right, bad filters, other counties.
+    for who in ["purchaser", "supervisor", "volunteer", "liaison", "admin"] {
+        problem(export(&app.api(who).await, "").await, 403).await;
+    }
+    problem(export(&worker, "?sensitivity=secret").await, 422).await;
+    problem(export(&worker, "?reveal=maybe").await, 422).await;
+    problem(export(&worker, "?salary=1").await, 400).await;
+    let r = export(&app.api("lusong_head").await, "?org_code=430202001").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(sheet_rows(&r.bytes().await.unwrap()).len(), 1, "header only: nothing out of scope");
+    let r = export(&w2, "").await;
+    assert_eq!(sheet_rows(&r.bytes().await.unwrap()).len(), 5);
+});
