@@ -51,9 +51,60 @@ pub fn run(db: &Db, keys: &Keys, file: &Path, station: &str, dry_run: bool) -> R
         up.header.row + 1,
         up.header.columns.len()
     );
-    let (mapping, run) = db
-        .read(|c| imports::check(c, keys, &v, &station, &up))
-        .map_err(|e| anyhow!("{e}"))?;
+    let (mapping, run) = if dry_run {
+        let (m, run) = db
+            .read(|c| imports::check(c, keys, &v, &station, &up))
+            .map_err(|e| anyhow!("{e}"))?;
+        (Some(m), Some(run))
+    } else {
+        (None, None)
+    };
+    if let Some(m) = &mapping {
+        print_mapping(m);
+    }
+    if let Some(run) = run {
+        print_run(&run);
+        if run.rows_bad > 0 {
+            bail!("{} 行有错误,未导入任何数据", run.rows_bad);
+        }
+        println!("试导入(--dry-run):未写入任何数据");
+        return Ok(());
+    }
+    // One transaction: checked and written at once, or rolled back with every bad row listed.
+    let actor = Actor::system("import");
+    let now = shegong_domain::clock::now();
+    let mut refused: Option<DryRun> = None;
+    let outcome = db.write(|c| {
+        if let Some(m) = imports::remembered_mapping(c, &up.header)? {
+            print_mapping(&m);
+        } else {
+            print_mapping(&shegong_domain::roster::guess_mapping(&up.header));
+        }
+        match imports::import_now(c, keys, &v, &station, &up, &actor, now)? {
+            (id, Ok(report)) => Ok((id, report)),
+            (_, Err(run)) => {
+                let n = run.rows_bad;
+                refused = Some(run);
+                Err(StoreError::Conflict(shegong_domain::Msg::owned(
+                    format!("{n} 行有错误,未导入任何数据"),
+                    format!("{n} bad rows; nothing imported"),
+                )))
+            }
+        }
+    });
+    if let Some(run) = refused {
+        print_run(&run);
+        bail!("{} 行有错误,未导入任何数据", run.rows_bad);
+    }
+    let (id, report) = outcome.map_err(|e| anyhow!("{e}"))?;
+    println!(
+        "已导入(导入 #{id}):新建 {},更新 {},无变化 {}",
+        report.created, report.updated, report.unchanged
+    );
+    Ok(())
+}
+
+fn print_mapping(mapping: &shegong_domain::roster::Mapping) {
     let fields: Vec<String> = mapping
         .iter()
         .map(|(f, c)| {
@@ -65,32 +116,6 @@ pub fn run(db: &Db, keys: &Keys, file: &Path, station: &str, dry_run: bool) -> R
         })
         .collect();
     println!("列对应:{}", fields.join(" "));
-    print_run(&run);
-    if run.rows_bad > 0 {
-        bail!("{} 行有错误,未导入任何数据", run.rows_bad);
-    }
-    if dry_run {
-        println!("试导入(--dry-run):未写入任何数据");
-        return Ok(());
-    }
-    let actor = Actor::system("import");
-    let now = shegong_domain::clock::now();
-    let outcome = db.write(|c| {
-        match imports::import_now(c, keys, &v, &station, &up, &actor, now)? {
-            (id, Ok(report)) => Ok((id, report)),
-            // The data changed since the check: roll everything back.
-            (_, Err(run)) => Err(StoreError::Conflict(shegong_domain::Msg::owned(
-                format!("{} 行有错误,未导入任何数据", run.rows_bad),
-                format!("{} bad rows; nothing imported", run.rows_bad),
-            ))),
-        }
-    });
-    let (id, report) = outcome.map_err(|e| anyhow!("{e}"))?;
-    println!(
-        "已导入(导入 #{id}):新建 {},更新 {},无变化 {}",
-        report.created, report.updated, report.unchanged
-    );
-    Ok(())
 }
 
 fn print_run(run: &DryRun) {

@@ -429,11 +429,24 @@ pub fn commit(
 ) -> StoreResult<Result<Report, DryRun>> {
     let row = get(conn, &v.scope, id)?;
     let rows = pending_rows(conn, keys, &row, now)?;
+    commit_rows(conn, keys, v, &row, &rows, actor, now)
+}
+
+fn commit_rows(
+    conn: &mut DbConn,
+    keys: &Keys,
+    v: &Viewer,
+    row: &ImportRow,
+    rows: &[Vec<Cell>],
+    actor: &Actor,
+    now: i64,
+) -> StoreResult<Result<Report, DryRun>> {
+    let id = row.id;
     let header = row.header();
     let mapping = row.mapping();
     roster::check_mapping(&mapping, header.columns.len()).map_err(|m| invalid("mapping", m))?;
     let rules = Rules::load(conn)?;
-    let p = plan(conn, keys, v, &row.org_code, &header, &mapping, &rows, &rules)?;
+    let p = plan(conn, keys, v, &row.org_code, &header, &mapping, rows, &rules)?;
     if p.run.rows_bad > 0 {
         return Ok(Err(p.run));
     }
@@ -482,7 +495,9 @@ pub fn check(
     Ok((mapping, run))
 }
 
-/// Stores and commits an upload in one go (the command line): `Err(Ok(run))` when any row is bad.
+/// Checks and commits an upload in one go (the command line; call inside a write transaction):
+/// the rows are checked once, and not stored. `Err(Ok(run))` when any row is bad — the caller
+/// rolls the transaction back.
 pub fn import_now(
     conn: &mut DbConn,
     keys: &Keys,
@@ -492,11 +507,38 @@ pub fn import_now(
     actor: &Actor,
     now: i64,
 ) -> StoreResult<(i64, Result<Report, DryRun>)> {
-    let (row, run) = create(conn, keys, v, station, up, actor, now)?;
-    if run.rows_bad > 0 {
-        return Ok((row.id, Err(run)));
+    let mapping = match remembered_mapping(conn, &up.header)? {
+        Some(m) => m,
+        None => roster::guess_mapping(&up.header),
+    };
+    let id = diesel::insert_into(imports::table)
+        .values((
+            imports::org_code.eq(station),
+            imports::created_by.eq(actor.user_id),
+            imports::created_by_name.eq(&actor.name),
+            imports::file_name.eq(&up.file_name),
+            imports::layout_key.eq(up.header.layout_key()),
+            imports::header_row.eq(up.header.row as i64),
+            imports::mapping.eq(serde_json::to_string(&mapping).unwrap_or_default()),
+            imports::status.eq(PENDING),
+            imports::created_at.eq(now),
+            imports::expires_at.eq(now + KEEP_SECONDS),
+        ))
+        .returning(imports::id)
+        .get_result::<i64>(conn)?;
+    let row = get(conn, &v.scope, id)?;
+    let result = commit_rows(conn, keys, v, &row, &up.rows, actor, now)?;
+    if let Ok(r) = &result {
+        let run = DryRun {
+            rows_total: r.created + r.updated + r.unchanged,
+            to_create: r.created,
+            to_update: r.updated,
+            unchanged: r.unchanged,
+            ..Default::default()
+        };
+        save_counts(conn, id, &run)?;
     }
-    Ok((row.id, commit(conn, keys, v, row.id, actor, now)?))
+    Ok((id, result))
 }
 
 fn apply(
