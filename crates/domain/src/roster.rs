@@ -70,7 +70,8 @@ pub fn fold(s: &str) -> String {
 /// trailing `*` (required mark) or colon.
 pub fn normalise_header(s: &str) -> String {
     let f: String = fold(s).chars().filter(|c| !c.is_whitespace()).collect();
-    f.trim_matches(|c| matches!(c, '*' | ':' | '：')).to_string()
+    f.trim_matches(|c| matches!(c, '*' | ':' | '：'))
+        .to_string()
 }
 
 /// A roster value with stray spaces removed: trimmed, runs of spaces collapsed, and spaces
@@ -204,7 +205,14 @@ impl Field {
     /// Column names rosters use for this field (already normalised).
     fn names(self) -> &'static [&'static str] {
         match self {
-            Field::Name => &["姓名", "名字", "成员姓名", "对象姓名", "救助对象姓名", "人员姓名"],
+            Field::Name => &[
+                "姓名",
+                "名字",
+                "成员姓名",
+                "对象姓名",
+                "救助对象姓名",
+                "人员姓名",
+            ],
             Field::IdNumber => &[
                 "身份证号",
                 "身份证号码",
@@ -340,7 +348,11 @@ pub fn check_mapping(m: &Mapping, columns: usize) -> Result<(), Msg> {
     for (f, c) in m {
         if !seen.insert(*c) {
             return Err(Msg::owned(
-                format!("第 {} 列被指定给了多个字段(如“{}”)", column_letter(*c), f.label().zh),
+                format!(
+                    "第 {} 列被指定给了多个字段(如“{}”)",
+                    column_letter(*c),
+                    f.label().zh
+                ),
                 format!("column {} is chosen for several fields", column_letter(*c)),
             ));
         }
@@ -391,7 +403,11 @@ pub fn row_input(
     header: &Header,
     m: &Mapping,
 ) -> Option<Result<RosterRow, Vec<RowError>>> {
-    let get = |f: Field| m.get(&f).and_then(|c| cells.get(*c)).filter(|c| !c.is_blank());
+    let get = |f: Field| {
+        m.get(&f)
+            .and_then(|c| cells.get(*c))
+            .filter(|c| !c.is_blank())
+    };
     if m.values().all(|c| cells.get(*c).is_none_or(Cell::is_blank)) {
         return None;
     }
@@ -519,7 +535,10 @@ pub fn row_input(
                     err(
                         Field::MonthlyIncome,
                         Msg::owned(
-                            format!("月收入应为数字(元),不是“{}”", t.chars().take(20).collect::<String>()),
+                            format!(
+                                "月收入应为数字(元),不是“{}”",
+                                t.chars().take(20).collect::<String>()
+                            ),
                             "the monthly income must be a number of yuan",
                         ),
                     );
@@ -530,7 +549,10 @@ pub fn row_input(
         Some(_) => {
             err(
                 Field::MonthlyIncome,
-                Msg::new("月收入应为数字(元)", "the monthly income must be a number of yuan"),
+                Msg::new(
+                    "月收入应为数字(元)",
+                    "the monthly income must be a number of yuan",
+                ),
             );
             None
         }
@@ -551,10 +573,9 @@ pub fn row_input(
         .unwrap_or_default();
     if let Some(g) = grade {
         let g = disability_grade(&g);
-        match categories
-            .iter_mut()
-            .find(|c| crate::person::category_by_label(&c.code).is_some_and(|b| b.code == "disabled"))
-        {
+        match categories.iter_mut().find(|c| {
+            crate::person::category_by_label(&c.code).is_some_and(|b| b.code == "disabled")
+        }) {
             Some(c) => c.grade = Some(g),
             None => categories.push(CategoryInput {
                 code: "disabled".into(),
@@ -585,7 +606,11 @@ fn disability_grade(g: &str) -> String {
         }
     }
     let digits: String = g.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() == 1 { digits } else { g.to_string() }
+    if digits.len() == 1 {
+        digits
+    } else {
+        g.to_string()
+    }
 }
 
 /// The column a validation error of a person field belongs to.
@@ -745,7 +770,10 @@ mod tests {
         let e = row_input(&row, 3, &h, &m).unwrap().unwrap_err();
         assert_eq!(e.len(), 3);
         assert!(e.iter().all(|e| e.row == 4));
-        assert!(e.iter().any(|e| e.column == "C(公民身份号码)" && e.reason.contains("15 位")));
+        assert!(
+            e.iter()
+                .any(|e| e.column == "C(公民身份号码)" && e.reason.contains("15 位"))
+        );
         assert!(e.iter().any(|e| e.column.starts_with('B')));
         row[2] = t("4.30202E+17");
         row[1] = t("李四");

@@ -934,7 +934,13 @@ fn examples(name: &str) -> String {
 fn import_hetang(site: &Site) {
     let d = site.path("hetang");
     std::fs::create_dir_all(&d).unwrap();
-    for f in ["provinces.csv", "cities.csv", "areas.csv", "streets.csv", "villages.csv"] {
+    for f in [
+        "provinces.csv",
+        "cities.csv",
+        "areas.csv",
+        "streets.csv",
+        "villages.csv",
+    ] {
         let text = std::fs::read_to_string(hunan().join(f)).unwrap();
         let mut lines = text.lines();
         let mut out = format!("{}\n", lines.next().unwrap());

@@ -37,11 +37,26 @@ pub fn rows(
     let mut people: Vec<PersonRow> = Vec::new();
     let mut page = 1;
     loop {
-        let l = persons::search(conn, keys, v, f, Page { page, per_page: 5000 })?;
+        let l = persons::search(
+            conn,
+            keys,
+            v,
+            f,
+            Page {
+                page,
+                per_page: 5000,
+            },
+        )?;
         if l.total > MAX_ROWS {
             return Ok(Err(Msg::owned(
-                format!("符合条件的有 {} 人,超过一次导出的上限 {MAX_ROWS} 人,请缩小筛选范围", l.total),
-                format!("{} people match, more than the {MAX_ROWS} one export holds; narrow the filter", l.total),
+                format!(
+                    "符合条件的有 {} 人,超过一次导出的上限 {MAX_ROWS} 人,请缩小筛选范围",
+                    l.total
+                ),
+                format!(
+                    "{} people match, more than the {MAX_ROWS} one export holds; narrow the filter",
+                    l.total
+                ),
             )));
         }
         let n = l.items.len();
@@ -77,7 +92,11 @@ pub fn rows(
         if reveal {
             let rows: Vec<(i64, Option<Vec<u8>>, Option<Vec<u8>>)> = persons_t::table
                 .filter(persons_t::id.eq_any(chunk))
-                .select((persons_t::id, persons_t::id_number_enc, persons_t::phone_enc))
+                .select((
+                    persons_t::id,
+                    persons_t::id_number_enc,
+                    persons_t::phone_enc,
+                ))
                 .load(conn)?;
             for (pid, i, p) in rows {
                 secrets.insert(pid, (i, p));
@@ -97,7 +116,10 @@ pub fn rows(
     }
     let open = |b: &Option<Vec<u8>>| -> StoreResult<Option<String>> {
         b.as_ref()
-            .map(|b| keys.decrypt(b).map(|p| String::from_utf8_lossy(&p).into_owned()))
+            .map(|b| {
+                keys.decrypt(b)
+                    .map(|p| String::from_utf8_lossy(&p).into_owned())
+            })
             .transpose()
     };
     let mut out = Vec::with_capacity(people.len());

@@ -158,7 +158,12 @@ pub struct Upload {
 /// Never prints cells: they hold personal data.
 impl std::fmt::Debug for Upload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Upload({} rows, header row {})", self.rows.len(), self.header.row + 1)
+        write!(
+            f,
+            "Upload({} rows, header row {})",
+            self.rows.len(),
+            self.header.row + 1
+        )
     }
 }
 
@@ -248,7 +253,10 @@ pub fn create(
     };
     let rules = Rules::load(conn)?;
     let run = if roster::check_mapping(&mapping, up.header.columns.len()).is_ok() {
-        plan(conn, keys, v, station, &up.header, &mapping, &up.rows, &rules)?.run
+        plan(
+            conn, keys, v, station, &up.header, &mapping, &up.rows, &rules,
+        )?
+        .run
     } else {
         DryRun::default()
     };
@@ -355,7 +363,12 @@ pub fn result(conn: &mut DbConn, keys: &Keys, id: i64) -> StoreResult<Option<Dry
     blob.map(|b| open(keys, &b)).transpose()
 }
 
-fn pending_rows(conn: &mut DbConn, keys: &Keys, row: &ImportRow, now: i64) -> StoreResult<Vec<Vec<Cell>>> {
+fn pending_rows(
+    conn: &mut DbConn,
+    keys: &Keys,
+    row: &ImportRow,
+    now: i64,
+) -> StoreResult<Vec<Vec<Cell>>> {
     let not_pending = || {
         StoreError::Conflict(Msg::new(
             "这次导入已提交或已过期,不能再修改;如需再导入请重新上传文件",
@@ -389,7 +402,17 @@ pub fn set_mapping(
     let header = row.header();
     roster::check_mapping(mapping, header.columns.len()).map_err(|m| invalid("mapping", m))?;
     let rules = Rules::load(conn)?;
-    let run = plan(conn, keys, v, &row.org_code, &header, mapping, &rows, &rules)?.run;
+    let run = plan(
+        conn,
+        keys,
+        v,
+        &row.org_code,
+        &header,
+        mapping,
+        &rows,
+        &rules,
+    )?
+    .run;
     remember_mapping(conn, &row.layout_key, mapping, now)?;
     diesel::update(imports::table.find(id))
         .set((
@@ -446,7 +469,16 @@ fn commit_rows(
     let mapping = row.mapping();
     roster::check_mapping(&mapping, header.columns.len()).map_err(|m| invalid("mapping", m))?;
     let rules = Rules::load(conn)?;
-    let p = plan(conn, keys, v, &row.org_code, &header, &mapping, rows, &rules)?;
+    let p = plan(
+        conn,
+        keys,
+        v,
+        &row.org_code,
+        &header,
+        &mapping,
+        rows,
+        &rules,
+    )?;
     if p.run.rows_bad > 0 {
         return Ok(Err(p.run));
     }
@@ -491,7 +523,10 @@ pub fn check(
     };
     roster::check_mapping(&mapping, up.header.columns.len()).map_err(|m| invalid("mapping", m))?;
     let rules = Rules::load(conn)?;
-    let run = plan(conn, keys, v, station, &up.header, &mapping, &up.rows, &rules)?.run;
+    let run = plan(
+        conn, keys, v, station, &up.header, &mapping, &up.rows, &rules,
+    )?
+    .run;
     Ok((mapping, run))
 }
 
@@ -589,7 +624,15 @@ fn apply(
     for (pid, version, org, fields) in p.updates {
         let changed = persons::update(conn, keys, v, pid, version, &fields, &org, actor, now)?;
         if !changed.is_empty() {
-            persons::add_timeline(conn, pid, "import.updated", Some(import_id), &line, actor, now)?;
+            persons::add_timeline(
+                conn,
+                pid,
+                "import.updated",
+                Some(import_id),
+                &line,
+                actor,
+                now,
+            )?;
             updated += 1;
         }
     }
@@ -699,7 +742,11 @@ fn plan(
                 ),
             };
             if let Some(first) = dup {
-                let field = if f.id_number.is_some() { "id_number" } else { "name" };
+                let field = if f.id_number.is_some() {
+                    "id_number"
+                } else {
+                    "name"
+                };
                 add(
                     field,
                     &Msg::owned(
@@ -727,7 +774,11 @@ fn plan(
                 run.errors.push(RowError {
                     row: row_no,
                     column: roster::column_of(
-                        if f.id_number.is_some() { "id_number" } else { "name" },
+                        if f.id_number.is_some() {
+                            "id_number"
+                        } else {
+                            "name"
+                        },
                         header,
                         mapping,
                     ),
@@ -735,23 +786,21 @@ fn plan(
                     reason_en: m.en.to_string(),
                 });
             }
-            RowSource::Existing(pid) => {
-                match merged(conn, keys, v, pid, &org, &f, rules)? {
-                    Ok(None) => run.unchanged += 1,
-                    Ok(Some((version, fields))) => updates.push((pid, version, org, fields)),
-                    Err(inv) => {
-                        run.rows_bad += 1;
-                        for e in inv.errors {
-                            run.errors.push(RowError {
-                                row: row_no,
-                                column: roster::column_of(e.field, header, mapping),
-                                reason: e.message.zh.to_string(),
-                                reason_en: e.message.en.to_string(),
-                            });
-                        }
+            RowSource::Existing(pid) => match merged(conn, keys, v, pid, &org, &f, rules)? {
+                Ok(None) => run.unchanged += 1,
+                Ok(Some((version, fields))) => updates.push((pid, version, org, fields)),
+                Err(inv) => {
+                    run.rows_bad += 1;
+                    for e in inv.errors {
+                        run.errors.push(RowError {
+                            row: row_no,
+                            column: roster::column_of(e.field, header, mapping),
+                            reason: e.message.zh.to_string(),
+                            reason_en: e.message.en.to_string(),
+                        });
                     }
                 }
-            }
+            },
         }
     }
     run.errors.sort_by_key(|e| e.row);
@@ -782,7 +831,8 @@ fn match_existing(
     station: &str,
     good: &mut [(usize, String, PersonFields, RowSource)],
 ) -> StoreResult<()> {
-    let station_code = shegong_domain::org::OrgCode::parse(station).map_err(|m| invalid("org_code", m))?;
+    let station_code =
+        shegong_domain::org::OrgCode::parse(station).map_err(|m| invalid("org_code", m))?;
     let station_scope = shegong_domain::scope::Scope::new(vec![station_code]);
     let indexes: Vec<(usize, String)> = good
         .iter()
@@ -797,7 +847,11 @@ fn match_existing(
     for chunk in indexes.chunks(500) {
         let found: Vec<(Option<String>, i64, String)> = persons_t::table
             .filter(persons_t::id_number_index.eq_any(chunk.iter().map(|(_, x)| x.clone())))
-            .select((persons_t::id_number_index, persons_t::id, persons_t::org_code))
+            .select((
+                persons_t::id_number_index,
+                persons_t::id,
+                persons_t::org_code,
+            ))
             .load(conn)?;
         for (idx, id, org) in found {
             if let Some(idx) = idx {
@@ -844,7 +898,11 @@ fn match_existing(
         }
     }
     for g in good.iter_mut().filter(|g| g.2.id_number.is_none()) {
-        let key = (g.2.name.clone(), g.2.birth_date.map(dates::iso), g.1.clone());
+        let key = (
+            g.2.name.clone(),
+            g.2.birth_date.map(dates::iso),
+            g.1.clone(),
+        );
         match by_key.get(&key).map(Vec::as_slice) {
             Some([one]) => {
                 g.3 = if persons::get(conn, v, *one).is_ok() {
@@ -883,8 +941,11 @@ fn merged(
         .select((persons_t::id_number_enc, persons_t::phone_enc))
         .first(conn)?;
     let plain = |b: Option<Vec<u8>>| -> StoreResult<Option<String>> {
-        b.map(|b| keys.decrypt(&b).map(|p| String::from_utf8_lossy(&p).into_owned()))
-            .transpose()
+        b.map(|b| {
+            keys.decrypt(&b)
+                .map(|p| String::from_utf8_lossy(&p).into_owned())
+        })
+        .transpose()
     };
     let existing = PersonInput {
         name: p.name.clone(),
@@ -971,9 +1032,10 @@ fn merged(
     }
     let today = dates::iso(rules.today);
     for c in &new.categories {
-        let held = after.categories.iter_mut().find(|h| {
-            h.code == c.code && h.end_date.is_none_or(|e| dates::iso(e) >= today)
-        });
+        let held = after
+            .categories
+            .iter_mut()
+            .find(|h| h.code == c.code && h.end_date.is_none_or(|e| dates::iso(e) >= today));
         match held {
             Some(h) => {
                 if c.grade.is_some() {

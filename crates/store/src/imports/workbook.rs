@@ -94,8 +94,7 @@ fn date_of(dt: &calamine::ExcelDateTime) -> Cell {
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, ReadError> {
-    let mut book =
-        calamine::Xlsx::new(Cursor::new(bytes)).map_err(|_| ReadError::NotExcel)?;
+    let mut book = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|_| ReadError::NotExcel)?;
     let Some(first) = book.sheet_names().first().cloned() else {
         return Err(ReadError::Empty);
     };
@@ -302,7 +301,10 @@ mod tests {
     #[test]
     fn non_spreadsheets_are_refused() {
         assert_eq!(read(b"hello", "a.xlsx"), Err(ReadError::NotExcel));
-        assert_eq!(read(b"PK\x03\x04garbage", "a.xlsx"), Err(ReadError::NotExcel));
+        assert_eq!(
+            read(b"PK\x03\x04garbage", "a.xlsx"),
+            Err(ReadError::NotExcel)
+        );
         assert_eq!(read(b"PK\x03\x04", "a.xlsm"), Err(ReadError::Macros));
     }
 }
@@ -317,6 +319,9 @@ mod sample_tests {
         ))
         .unwrap();
         let m = super::exact_integers(&b).unwrap();
-        assert_eq!(m.get(&(6, 2)).map(String::as_str), Some("430202194912310274"));
+        assert_eq!(
+            m.get(&(6, 2)).map(String::as_str),
+            Some("430202194912310274")
+        );
     }
 }

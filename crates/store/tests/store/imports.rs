@@ -22,9 +22,20 @@ pub fn id_number(area: &str, birth: &str, seq: u32) -> String {
 pub fn roster(rows: &[[&str; 5]]) -> Vec<u8> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    ws.merge_range(0, 0, 0, 5, "月塘街道困难群众花名册", &Format::new()).unwrap();
+    ws.merge_range(0, 0, 0, 5, "月塘街道困难群众花名册", &Format::new())
+        .unwrap();
     ws.write_string(1, 0, "填报日期:2026年11月").unwrap();
-    for (c, h) in ["序号", "姓名", "身份证号码", "村（社区）", "救助类别", "出生日期"].iter().enumerate() {
+    for (c, h) in [
+        "序号",
+        "姓名",
+        "身份证号码",
+        "村（社区）",
+        "救助类别",
+        "出生日期",
+    ]
+    .iter()
+    .enumerate()
+    {
         ws.write_string(2, c as u16, *h).unwrap();
     }
     for (i, r) in rows.iter().enumerate() {
@@ -51,26 +62,39 @@ fn station_viewer(uid: i64) -> Viewer {
 }
 
 fn actor(uid: i64) -> Actor {
-    Actor { user_id: Some(uid), name: "worker".into(), ip: "t".into() }
+    Actor {
+        user_id: Some(uid),
+        name: "worker".into(),
+        ip: "t".into(),
+    }
 }
 
 fn upload(t: &shegong_store::testing::TestDb, uid: i64, bytes: Vec<u8>) -> (i64, imports::DryRun) {
     let up = Upload::read(&bytes, "花名册.xlsx").unwrap();
     let v = station_viewer(uid);
     let a = actor(uid);
-    let (row, run) = t.db.write(|c| imports::create(c, &t.keys, &v, "430202001", &up, &a, 1000)).unwrap();
+    let (row, run) =
+        t.db.write(|c| imports::create(c, &t.keys, &v, "430202001", &up, &a, 1000))
+            .unwrap();
     (row.id, run)
 }
 
-fn commit(t: &shegong_store::testing::TestDb, uid: i64, id: i64) -> Result<imports::Report, imports::DryRun> {
+fn commit(
+    t: &shegong_store::testing::TestDb,
+    uid: i64,
+    id: i64,
+) -> Result<imports::Report, imports::DryRun> {
     let v = station_viewer(uid);
     let a = actor(uid);
-    t.db.write(|c| imports::commit(c, &t.keys, &v, id, &a, 1001)).unwrap()
+    t.db.write(|c| imports::commit(c, &t.keys, &v, id, &a, 1001))
+        .unwrap()
 }
 
 fn people(t: &shegong_store::testing::TestDb, uid: i64) -> i64 {
     let v = station_viewer(uid);
-    t.db.read(|c| persons::search(c, &t.keys, &v, &Filter::default(), Page::default())).unwrap().total
+    t.db.read(|c| persons::search(c, &t.keys, &v, &Filter::default(), Page::default()))
+        .unwrap()
+        .total
 }
 
 db_test!(fn a_roster_is_checked_committed_and_reimported_without_duplicates(t) {
@@ -166,8 +190,18 @@ db_test!(fn a_chosen_mapping_is_remembered_for_the_layout(t) {
 
 #[test]
 fn workbooks_that_are_not_rosters_are_refused() {
-    assert!(Upload::read(b"not a spreadsheet", "a.xlsx").unwrap_err().zh.contains("不是有效的 Excel 文件"));
+    assert!(
+        Upload::read(b"not a spreadsheet", "a.xlsx")
+            .unwrap_err()
+            .zh
+            .contains("不是有效的 Excel 文件")
+    );
     let mut wb = Workbook::new();
     wb.add_worksheet().write_string(0, 0, "hello").unwrap();
-    assert!(Upload::read(&wb.save_to_buffer().unwrap(), "a.xlsx").unwrap_err().zh.contains("表头"));
+    assert!(
+        Upload::read(&wb.save_to_buffer().unwrap(), "a.xlsx")
+            .unwrap_err()
+            .zh
+            .contains("表头")
+    );
 }

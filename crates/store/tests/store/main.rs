@@ -2,9 +2,9 @@
 
 mod accounts;
 mod audit_chain;
+mod imports;
 mod login_sessions;
 mod org_tree;
-mod imports;
 mod people;
 
 use shegong_store::Db;

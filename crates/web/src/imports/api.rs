@@ -171,7 +171,11 @@ async fn list(
     let l = super::list(&st, &info, Page::new(q.page, q.per_page)).await?;
     Ok(Json(ImportList {
         total: l.total,
-        items: l.items.into_iter().map(|r| ImportOut::from(r, None)).collect(),
+        items: l
+            .items
+            .into_iter()
+            .map(|r| ImportOut::from(r, None))
+            .collect(),
     }))
 }
 

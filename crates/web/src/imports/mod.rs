@@ -104,7 +104,10 @@ pub async fn read_multipart(
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return Err(AppError::invalid(
             "file",
-            Msg::new("请选择要导入的 Excel 文件", "choose the Excel file to import"),
+            Msg::new(
+                "请选择要导入的 Excel 文件",
+                "choose the Excel file to import",
+            ),
         ));
     };
     Ok(FilePart {

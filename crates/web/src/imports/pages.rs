@@ -102,7 +102,11 @@ async fn list(
     let pages = ((listing.total + page.per_page - 1) / page.per_page).max(1);
     Ok(Page(ListPage {
         c: Chrome::for_user(l, &info, "/imports"),
-        rows: listing.items.iter().map(|r| ImportView::new(r, l)).collect(),
+        rows: listing
+            .items
+            .iter()
+            .map(|r| ImportView::new(r, l))
+            .collect(),
         total: listing.total,
         page: page.page,
         prev: (page.page > 1).then(|| format!("/imports?page={}", page.page - 1)),

@@ -8,7 +8,9 @@ use rust_xlsxwriter::{Formula, Workbook};
 use serde_json::{Value, json};
 
 pub fn sample(name: &str) -> Vec<u8> {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name);
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -27,7 +29,13 @@ pub async fn upload(api: &Api, name: &str, bytes: Vec<u8>) -> reqwest::Response 
 }
 
 async fn put(api: &Api, path: &str, body: Value) -> reqwest::Response {
-    api.c.put(api.url(path)).header("X-CSRF-Token", &api.csrf).json(&body).send().await.unwrap()
+    api.c
+        .put(api.url(path))
+        .header("X-CSRF-Token", &api.csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn total(api: &Api) -> i64 {
@@ -46,7 +54,8 @@ fn small_roster(rows: &[(&str, &str)]) -> Vec<u8> {
     for (i, (name, id)) in rows.iter().enumerate() {
         let r = 2 + i as u32;
         if let Some(rest) = name.strip_prefix('=') {
-            ws.write_formula(r, 0, Formula::new(format!("=\"{rest}\"")).set_result(rest)).unwrap();
+            ws.write_formula(r, 0, Formula::new(format!("=\"{rest}\"")).set_result(rest))
+                .unwrap();
         } else {
             ws.write_string(r, 0, *name).unwrap();
         }
@@ -203,7 +212,10 @@ http_test!(async fn more_than_200000_rows_are_refused(app) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_over_the_limit_is_413() {
-    let cfg = shegong_web::WebConfig { import_limit: 4096, ..Default::default() };
+    let cfg = shegong_web::WebConfig {
+        import_limit: 4096,
+        ..Default::default()
+    };
     let app = spawn_app_with(shegong_store::testing::TestDb::sqlite(), cfg).await;
     let worker = app.api("worker").await;
     let big = sample("roster-yuetang.xlsx");
@@ -319,11 +331,16 @@ fn sheet_rows(bytes: &[u8]) -> Vec<Vec<String>> {
     use calamine::Reader;
     let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let range = wb.worksheet_range("服务对象").unwrap();
-    range.rows().skip(1).map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+    range
+        .rows()
+        .skip(1)
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
 }
 
 async fn export(api: &Api, query: &str) -> reqwest::Response {
-    api.get(&format!("/api/v1/persons/export.xlsx{query}")).await
+    api.get(&format!("/api/v1/persons/export.xlsx{query}"))
+        .await
 }
 
 http_test!(async fn the_person_list_exports_to_xlsx_masked_unless_revealed_and_audited(app) {
