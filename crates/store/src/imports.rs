@@ -451,6 +451,21 @@ pub fn commit(
     now: i64,
 ) -> StoreResult<Result<Report, DryRun>> {
     let row = get(conn, &v.scope, id)?;
+    // Takes the import's row lock (PostgreSQL): a second commit of the same import waits, then
+    // finds it no longer pending.
+    let locked = diesel::update(
+        imports::table
+            .find(id)
+            .filter(imports::status.eq(PENDING)),
+    )
+    .set(imports::status.eq(PENDING))
+    .execute(conn)?;
+    if locked == 0 {
+        return Err(StoreError::Conflict(Msg::new(
+            "这次导入已提交或已过期,不能再提交;如需再导入请重新上传文件",
+            "this import was committed or has expired; upload the file again",
+        )));
+    }
     let rows = pending_rows(conn, keys, &row, now)?;
     commit_rows(conn, keys, v, &row, &rows, actor, now)
 }
@@ -598,7 +613,17 @@ fn apply(
         })
         .collect();
     for chunk in batch.chunks(2000) {
-        let ids = crate::bulk::insert(conn, keys, &[], chunk, actor, now)?;
+        let ids = crate::bulk::insert(conn, keys, &[], chunk, actor, now).map_err(|e| {
+            if e.is_unique_violation() {
+                // Registered meanwhile by someone else (the dry run did not see it).
+                StoreError::Conflict(Msg::new(
+                    "导入期间有身份证号被他人登记,请重新检查后再提交",
+                    "an ID number was registered meanwhile; check the import again",
+                ))
+            } else {
+                e
+            }
+        })?;
         created += ids.len();
         for ids in ids.chunks(500) {
             diesel::update(

@@ -98,7 +98,6 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, ReadError> {
     let Some(first) = book.sheet_names().first().cloned() else {
         return Err(ReadError::Empty);
     };
-    let exact = exact_integers(bytes).unwrap_or_default();
     let mut reader = book
         .worksheet_cells_reader(&first)
         .map_err(|_| ReadError::NotExcel)?;
@@ -116,10 +115,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, ReadError> {
             DataRef::String(s) => Cell::Text(s.clone()),
             DataRef::SharedString(s) => Cell::Text((*s).to_string()),
             DataRef::Int(i) => Cell::Digits(i.to_string()),
-            DataRef::Float(f) => match exact.get(&(r, c)) {
-                Some(d) => Cell::Digits(d.clone()),
-                None => Cell::Number(*f),
-            },
+            DataRef::Float(f) => Cell::Number(*f),
             DataRef::Bool(b) => Cell::Bool(*b),
             DataRef::DateTime(dt) => date_of(dt),
             DataRef::DateTimeIso(s) => Cell::Date(s.chars().take(10).collect()),
@@ -127,6 +123,15 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, ReadError> {
             DataRef::Error(e) => Cell::Error(e.to_string()),
         };
         put(&mut rows, r, c, v)?;
+    }
+    drop(reader);
+    // Long numbers' exact digits, where the file has them.
+    if rows.iter().flatten().any(|c| matches!(c, Cell::Number(n) if n.abs() >= 1e15)) {
+        for ((r, c), digits) in exact_integers(bytes).unwrap_or_default() {
+            if let Some(cell @ Cell::Number(_)) = rows.get_mut(r).and_then(|row| row.get_mut(c)) {
+                *cell = Cell::Digits(digits);
+            }
+        }
     }
     Ok(rows)
 }
@@ -169,18 +174,16 @@ fn exact_integers(bytes: &[u8]) -> Option<HashMap<(usize, usize), String>> {
     use quick_xml::events::Event;
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let path = first_sheet_path(&mut zip)?;
-    let mut xml = String::new();
-    zip.by_name(&path)
-        .ok()?
-        .take(1 << 31)
-        .read_to_string(&mut xml)
-        .ok()?;
-    let mut reader = quick_xml::Reader::from_str(&xml);
+    // Streamed: the sheet's XML is never held whole.
+    let sheet = zip.by_name(&path).ok()?;
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(sheet));
+    let mut buf = Vec::new();
     let mut out = HashMap::new();
     let mut current: Option<(usize, usize)> = None;
     let mut in_v = false;
     loop {
-        match reader.read_event().ok()? {
+        buf.clear();
+        match reader.read_event_into(&mut buf).ok()? {
             Event::Start(e) if e.local_name().as_ref() == "c" => {
                 let mut pos = None;
                 let mut numeric = true;
@@ -190,6 +193,9 @@ fn exact_integers(bytes: &[u8]) -> Option<HashMap<(usize, usize), String>> {
                         "t" => numeric = a.value.as_ref() == "n",
                         _ => {}
                     }
+                }
+                if pos.is_some_and(|(r, _)| r > MAX_ROWS + HEADER_SEARCH_ROWS) {
+                    break;
                 }
                 current = if numeric { pos } else { None };
             }
