@@ -15,6 +15,9 @@ use std::collections::HashMap;
 /// Most rows one export holds.
 pub const MAX_ROWS: i64 = 100_000;
 
+/// Encrypted ID and phone number of a person.
+type Sealed = (Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// One exported person: the row, its current categories (code, grade), its place's name, and the
 /// decrypted numbers when revealed.
 pub struct ExportRow {
@@ -69,7 +72,7 @@ pub fn rows(
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let today = shegong_domain::dates::iso(shegong_domain::dates::today());
     let mut cats: HashMap<i64, Vec<(String, Option<String>)>> = HashMap::new();
-    let mut secrets: HashMap<i64, (Option<Vec<u8>>, Option<Vec<u8>>)> = HashMap::new();
+    let mut secrets: HashMap<i64, Sealed> = HashMap::new();
     for chunk in ids.chunks(500) {
         let rows: Vec<(i64, String, Option<String>)> = person_categories::table
             .filter(person_categories::person_id.eq_any(chunk))
@@ -90,17 +93,14 @@ pub fn rows(
             cats.entry(pid).or_default().push((c, g));
         }
         if reveal {
-            let rows: Vec<(i64, Option<Vec<u8>>, Option<Vec<u8>>)> = persons_t::table
+            let rows: Vec<(i64, Sealed)> = persons_t::table
                 .filter(persons_t::id.eq_any(chunk))
                 .select((
                     persons_t::id,
-                    persons_t::id_number_enc,
-                    persons_t::phone_enc,
+                    (persons_t::id_number_enc, persons_t::phone_enc),
                 ))
                 .load(conn)?;
-            for (pid, i, p) in rows {
-                secrets.insert(pid, (i, p));
-            }
+            secrets.extend(rows);
         }
     }
     let mut codes: Vec<String> = people.iter().map(|p| p.org_code.clone()).collect();

@@ -453,13 +453,9 @@ pub fn commit(
     let row = get(conn, &v.scope, id)?;
     // Takes the import's row lock (PostgreSQL): a second commit of the same import waits, then
     // finds it no longer pending.
-    let locked = diesel::update(
-        imports::table
-            .find(id)
-            .filter(imports::status.eq(PENDING)),
-    )
-    .set(imports::status.eq(PENDING))
-    .execute(conn)?;
+    let locked = diesel::update(imports::table.find(id).filter(imports::status.eq(PENDING)))
+        .set(imports::status.eq(PENDING))
+        .execute(conn)?;
     if locked == 0 {
         return Err(StoreError::Conflict(Msg::new(
             "这次导入已提交或已过期,不能再提交;如需再导入请重新上传文件",

@@ -71,7 +71,7 @@ fn put(rows: &mut Vec<Vec<Cell>>, r: usize, c: usize, cell: Cell) -> Result<(), 
     if c >= MAX_COLUMNS || cell == Cell::Empty {
         return Ok(());
     }
-    if r >= MAX_ROWS + HEADER_SEARCH_ROWS + 1 {
+    if r > MAX_ROWS + HEADER_SEARCH_ROWS {
         return Err(ReadError::TooManyRows);
     }
     if rows.len() <= r {
@@ -126,7 +126,11 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, ReadError> {
     }
     drop(reader);
     // Long numbers' exact digits, where the file has them.
-    if rows.iter().flatten().any(|c| matches!(c, Cell::Number(n) if n.abs() >= 1e15)) {
+    if rows
+        .iter()
+        .flatten()
+        .any(|c| matches!(c, Cell::Number(n) if n.abs() >= 1e15))
+    {
         for ((r, c), digits) in exact_integers(bytes).unwrap_or_default() {
             if let Some(cell @ Cell::Number(_)) = rows.get_mut(r).and_then(|row| row.get_mut(c)) {
                 *cell = Cell::Digits(digits);
