@@ -634,9 +634,15 @@ fn apply(
             ))
             .execute(conn)?;
         }
+        // The importing worker is assigned to the people created (as with the form).
         if let Some(uid) = actor.user_id {
-            for id in &ids {
-                persons::assign(conn, *id, uid)?;
+            use crate::schema::person_assignments as pa;
+            let rows: Vec<_> = ids
+                .iter()
+                .map(|id| (pa::person_id.eq(*id), pa::user_id.eq(uid)))
+                .collect();
+            for chunk in rows.chunks(2000) {
+                crate::each_backend!(conn, c => diesel::insert_into(pa::table).values(chunk).execute(c))?;
             }
         }
     }
