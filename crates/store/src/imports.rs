@@ -493,7 +493,13 @@ fn commit_rows(
     if p.run.rows_bad > 0 {
         return Ok(Err(p.run));
     }
+    let started = std::time::Instant::now();
     let report = apply(conn, keys, v, id, p, actor, now)?;
+    tracing::debug!(
+        import = id,
+        ms = started.elapsed().as_millis() as u64,
+        "import written"
+    );
     diesel::update(imports::table.find(id))
         .set((
             imports::status.eq(COMMITTED),
@@ -608,7 +614,15 @@ fn apply(
             household: None,
         })
         .collect();
+    // Many random-order index inserts (search tokens): a larger page cache for this transaction
+    // on SQLite, back to the usual size afterwards.
+    let big = batch.len() > 5000;
+    if big && let DbConn::Sqlite(c) = conn {
+        diesel::connection::SimpleConnection::batch_execute(c, "PRAGMA cache_size = -65536;")?;
+    }
+    let (mut bulk_ms, mut rest_ms) = (0u128, 0u128);
     for chunk in batch.chunks(2000) {
+        let t = std::time::Instant::now();
         let ids = crate::bulk::insert(conn, keys, &[], chunk, actor, now).map_err(|e| {
             if e.is_unique_violation() {
                 // Registered meanwhile by someone else (the dry run did not see it).
@@ -621,6 +635,8 @@ fn apply(
             }
         })?;
         created += ids.len();
+        bulk_ms += t.elapsed().as_millis();
+        let t = std::time::Instant::now();
         for ids in ids.chunks(500) {
             diesel::update(
                 person_timeline::table
@@ -645,7 +661,17 @@ fn apply(
                 crate::each_backend!(conn, c => diesel::insert_into(pa::table).values(chunk).execute(c))?;
             }
         }
+        rest_ms += t.elapsed().as_millis();
     }
+    if big && let DbConn::Sqlite(c) = conn {
+        diesel::connection::SimpleConnection::batch_execute(c, "PRAGMA cache_size = -16000;")?;
+    }
+    tracing::debug!(
+        import = import_id,
+        bulk_ms = bulk_ms as u64,
+        timeline_and_assignments_ms = rest_ms as u64,
+        "import created people"
+    );
     let mut updated = 0;
     let line = format!("花名册导入更新档案(导入 #{import_id})");
     for (pid, version, org, fields) in p.updates {
