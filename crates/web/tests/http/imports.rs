@@ -390,6 +390,8 @@ http_test!(async fn the_person_list_exports_to_xlsx_masked_unless_revealed_and_a
     problem(export(&worker, "?sensitivity=secret").await, 422).await;
     problem(export(&worker, "?reveal=maybe").await, 422).await;
     problem(export(&worker, "?salary=1").await, 400).await;
+    problem(export(&worker, "?age_min=old").await, 400).await;
+    problem(export(&worker, "?age_min=200").await, 422).await;
     let r = export(&app.api("lusong_head").await, "?org_code=430202001").await;
     assert_eq!(r.status(), 200);
     assert_eq!(sheet_rows(&r.bytes().await.unwrap()).len(), 1, "header only: nothing out of scope");
