@@ -68,7 +68,8 @@ pub fn app(state: AppState) -> Router {
         .merge(users::pages::router())
         .merge(audit_log::pages::router())
         .merge(account::pages::router())
-        .merge(archive::router());
+        .merge(archive::router())
+        .merge(persons::pages::router());
     Router::new()
         .merge(pages)
         .merge(api)

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use shegong_domain::account::LoginStage;
 use shegong_domain::policy::{Action, role_may};
 use shegong_domain::role::Role;
+use shegong_domain::{Invalid, Msg};
 use std::sync::Arc;
 
 /// The parts of the layout that depend on who is looking.
@@ -221,5 +222,47 @@ mod tests {
         );
         assert_eq!(labels(Role::Volunteer), ["/", "/account"]);
         assert!(!labels(Role::SocialWorker).contains(&"/audit"));
+    }
+}
+
+/// Inline messages of a form, in the page's language.
+#[derive(Default)]
+pub struct Errors(Vec<(String, String)>);
+
+impl Errors {
+    pub fn from(i: &Invalid, l: Lang) -> Errors {
+        Errors(
+            i.errors
+                .iter()
+                .map(|e| (e.field.to_string(), l.m(&e.message).to_string()))
+                .collect(),
+        )
+    }
+
+    pub fn one(field: &str, m: &Msg, l: Lang) -> Errors {
+        Errors(vec![(field.to_string(), l.m(m).to_string())])
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+impl Errors {
+    /// The attributes that mark a form field as wrong, for `{{ errors.mark("name")|safe }}`;
+    /// `field` is always a name written in a template, never user input.
+    pub fn mark(&self, field: &str) -> String {
+        if self.get(field).is_some() {
+            format!(r#"class="has-error" aria-invalid="true" aria-describedby="{field}-error""#)
+        } else {
+            String::new()
+        }
     }
 }

@@ -59,6 +59,7 @@ pub async fn load(st: &AppState, info: &AuthInfo) -> Result<Home, AppError> {
     let scope = info.principal.scope.clone();
     let org_code = info.user.org_code.clone();
     let now = shegong_domain::clock::now();
+    let viewer = crate::persons::viewer(info);
     st.read(move |c| {
         let unit: Option<OrgUnit> = org::get_unscoped(c, &org_code)?;
         let mut cards = Vec::new();
@@ -94,6 +95,15 @@ pub async fn load(st: &AppState, info: &AuthInfo) -> Result<Home, AppError> {
                 Msg::new("已锁定账号", "locked accounts"),
                 locked,
                 Some("/users?locked=1".into()),
+            ));
+        }
+        if role_may(role, Action::ReadRecord) {
+            let n = shegong_store::persons::count(c, &viewer)?;
+            cards.push(card(
+                "persons",
+                Msg::new("服务对象", "people served"),
+                n,
+                Some("/persons".into()),
             ));
         }
         if role_may(role, Action::ViewAudit) {

@@ -2,6 +2,7 @@
 //! and revealing an ID or phone number. The same rules for the pages and the API.
 
 pub mod api;
+pub mod pages;
 
 use crate::auth::AuthInfo;
 use crate::error::AppError;
@@ -9,7 +10,7 @@ use crate::state::AppState;
 use serde_json::json;
 use shegong_domain::org::{OrgCode, OrgLevel};
 use shegong_domain::person::{self, PersonInput};
-use shegong_domain::policy::{Action, Target, role_may};
+use shegong_domain::policy::{Action, Sensitivity, Target, role_may};
 use shegong_domain::role::Role;
 use shegong_domain::{Invalid, Msg, dates};
 use shegong_store::audit::{self, Event};
@@ -75,6 +76,23 @@ async fn custom_codes(st: &AppState) -> Result<Vec<String>, AppError> {
         .into_iter()
         .map(|(c, ..)| c)
         .collect())
+}
+
+/// Every reason a person's input is refused, without writing anything: for forms that found
+/// problems of their own first (a number that is not a number) and must still show all the others.
+pub async fn problems(
+    st: &AppState,
+    info: &AuthInfo,
+    org_code: &str,
+    input: &PersonInput,
+) -> Result<Invalid, AppError> {
+    let mut inv = Invalid::new();
+    place(info, org_code, &mut inv)?;
+    let known = custom_codes(st).await?;
+    if let Err(e) = validate(&known, input) {
+        inv.errors.extend(e.errors);
+    }
+    Ok(inv)
 }
 
 /// A person and what the viewer may do with it.
@@ -179,11 +197,27 @@ pub async fn update(
     id: i64,
     version: i64,
     org_code: &str,
-    input: PersonInput,
+    mut input: PersonInput,
 ) -> Result<(PersonRow, Vec<&'static str>), AppError> {
     let current = get(st, info, id).await?;
     if !current.may_write {
         return Err(AppError::forbidden());
+    }
+    // An omitted ID or phone number keeps the stored one (nobody re-types a number they only see
+    // masked); an empty one removes it. Decrypted here only to be written back, never shown.
+    if input.id_number.is_none() || input.phone.is_none() {
+        let keys = st.keys.clone();
+        let v = viewer(info);
+        let (idn, phone) = st
+            .read(move |c| {
+                Ok((
+                    persons::reveal(c, &keys, &v, id, Secret::IdNumber)?,
+                    persons::reveal(c, &keys, &v, id, Secret::Phone)?,
+                ))
+            })
+            .await?;
+        input.id_number = input.id_number.or(idn);
+        input.phone = input.phone.or(phone);
     }
     let mut inv = Invalid::new();
     let place = place(info, org_code, &mut inv)?;
@@ -297,4 +331,153 @@ pub async fn timeline(
     get(st, info, id).await?;
     let v = viewer(info);
     st.read(move |c| persons::timeline(c, &v, id)).await
+}
+
+/// The list and search parameters, the same for the page, its live results and the API.
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Name or part of it, pinyin or initials (`zhangsan`, `zs`), full ID number, or phone.
+    pub q: Option<String>,
+    /// A category code (current on today's date).
+    pub category: Option<String>,
+    /// A village or station code: that node and below.
+    pub org_code: Option<String>,
+    /// Whole years, 0–150 (a form's empty field means no limit).
+    #[param(value_type = Option<i32>)]
+    pub age_min: Option<String>,
+    #[param(value_type = Option<i32>)]
+    pub age_max: Option<String>,
+    /// `ordinary`, `sensitive` or `confidential`.
+    pub sensitivity: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl ListQuery {
+    /// The store filter, or every bad parameter at once.
+    pub fn filter(&self) -> Result<Filter, Invalid> {
+        let mut inv = Invalid::new();
+        let sensitivity = given(&self.sensitivity).and_then(|s| {
+            inv.check(
+                "sensitivity",
+                Sensitivity::from_id(s).ok_or(Msg::new(
+                    "密级应为 ordinary、sensitive 或 confidential",
+                    "unknown sensitivity",
+                )),
+            )
+        });
+        let mut age = |field: &'static str, v: &Option<String>| {
+            given(v).and_then(|a| {
+                let n = shegong_domain::id_number::normalise_digits(a);
+                inv.check(
+                    field,
+                    n.parse::<i32>()
+                        .ok()
+                        .filter(|a| (0..=150).contains(a))
+                        .ok_or(Msg::new(
+                            "年龄应为 0 至 150 之间的整数",
+                            "age is a whole number between 0 and 150",
+                        )),
+                )
+            })
+        };
+        let age_min = age("age_min", &self.age_min);
+        let age_max = age("age_max", &self.age_max);
+        if given(&self.q).is_some_and(|q| q.chars().count() > 100) {
+            inv.add(
+                "q",
+                Msg::new(
+                    "搜索内容不能超过 100 个字",
+                    "a search is at most 100 characters",
+                ),
+            );
+        }
+        inv.into_result()?;
+        Ok(Filter {
+            q: given(&self.q).map(str::to_string),
+            category: given(&self.category).map(str::to_string),
+            org_code: given(&self.org_code).map(str::to_string),
+            age_min,
+            age_max,
+            sensitivity,
+            include_merged: false,
+        })
+    }
+
+    pub fn page(&self) -> Page {
+        Page::new(self.page, self.per_page)
+    }
+}
+
+/// A village or station a person can be registered at.
+pub struct Place {
+    pub code: String,
+    pub name: String,
+    pub is_station: bool,
+}
+
+/// The stations and villages in the user's scope, for the place select of forms and filters.
+pub async fn places(st: &AppState, info: &AuthInfo) -> Result<Vec<Place>, AppError> {
+    let scope = info.principal.scope.clone();
+    st.read(move |c| {
+        let mut out = Vec::new();
+        for level in [OrgLevel::Township, OrgLevel::Village] {
+            let q = org::Query {
+                level: Some(level),
+                ..Default::default()
+            };
+            for n in org::list(c, &scope, &q, Page::new(Some(1), Some(200)))?.items {
+                out.push(Place {
+                    code: n.unit.code,
+                    name: n.unit.name,
+                    is_station: level == OrgLevel::Township,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(out)
+    })
+    .await
+}
+
+/// Every category of this deployment: built-in ones, then added ones (code, Chinese, English).
+pub async fn all_categories(st: &AppState) -> Result<Vec<(String, String, String)>, AppError> {
+    let mut out: Vec<(String, String, String)> = person::CATEGORIES
+        .iter()
+        .map(|c| (c.code.to_string(), c.zh.to_string(), c.en.to_string()))
+        .collect();
+    out.extend(st.read(persons::custom_category_list).await?);
+    Ok(out)
+}
+
+/// Adds a deployment-defined category; system administrators only.
+pub async fn add_category(
+    st: &AppState,
+    info: &AuthInfo,
+    code: &str,
+    label_zh: &str,
+    label_en: &str,
+) -> Result<(String, String, String), AppError> {
+    if !role_may(info.principal.role, Action::ManageSystem) {
+        return Err(AppError::forbidden());
+    }
+    let (code, zh, en) = person::custom_category(code, label_zh, label_en)?;
+    let keys = st.keys.clone();
+    let actor = info.actor();
+    let now = shegong_domain::clock::now();
+    st.write(move |c| {
+        persons::add_custom_category(c, &code, &zh, &en, now)?;
+        audit::append(
+            c,
+            &keys,
+            &Event::new(&actor, "category.create", "category", &code).detail(json!({"code": code})),
+        )?;
+        Ok((code, zh, en))
+    })
+    .await
 }

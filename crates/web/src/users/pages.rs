@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::extract::{P, Q, UiForm};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::ui::{Chrome, Page, url_encode};
+use crate::ui::{Chrome, Errors, Page, url_encode};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use shegong_domain::role::Role;
-use shegong_domain::{Invalid, Msg, clock};
+use shegong_domain::{Msg, clock};
 use shegong_store::org;
 use shegong_store::users::{AccountInput, User};
 
@@ -49,36 +49,6 @@ fn role_opts(l: Lang, roles: &[Role], selected: &str) -> Vec<RoleOpt> {
             selected: r.id() == selected,
         })
         .collect()
-}
-
-/// Inline messages of a form, in the page's language.
-#[derive(Default)]
-pub struct Errors(Vec<(String, String)>);
-
-impl Errors {
-    fn from(i: &Invalid, l: Lang) -> Errors {
-        Errors(
-            i.errors
-                .iter()
-                .map(|e| (e.field.to_string(), l.m(&e.message).to_string()))
-                .collect(),
-        )
-    }
-
-    fn one(field: &str, m: &Msg, l: Lang) -> Errors {
-        Errors(vec![(field.to_string(), l.m(m).to_string())])
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-    }
-
-    pub fn any(&self) -> bool {
-        !self.0.is_empty()
-    }
 }
 
 /// An account as the pages show it.

@@ -9,5 +9,6 @@ mod bad_input;
 mod login;
 mod ops;
 mod org;
+mod person_pages;
 mod persons;
 mod users;
