@@ -842,19 +842,21 @@ struct DetailPage {
     revealed_phone: Option<String>,
 }
 
+/// The module an entry of the timeline comes from (kinds are `module.event`).
 fn timeline_kind(kind: &str, l: Lang) -> String {
-    let (zh, en) = match kind {
-        "created" => ("建档", "registered"),
-        "updated" => ("修改", "changed"),
-        "visit" => ("走访", "visit"),
-        "investigation" => ("入户调查", "household investigation"),
-        "review" => ("救助复核", "assistance review"),
-        "guardianship" => ("监护情况", "guardianship"),
-        "alert" => ("预警", "alert"),
+    let module = kind.split('.').next().unwrap_or(kind);
+    let (zh, en) = match module {
+        "archive" => ("档案", "record"),
+        "household" | "households" => ("家庭", "household"),
+        "care" | "visit" | "elderly" | "guardianship" => ("关爱", "care"),
+        "case" | "cases" => ("个案", "case"),
+        "assessment" => ("评估", "assessment"),
+        "referral" => ("转介", "referral"),
+        "activity" => ("活动", "activity"),
         "import" => ("导入", "import"),
-        "merge" => ("合并", "merge"),
         "transfer" => ("转移", "transfer"),
-        other => return other.to_string(),
+        "merge" => ("合并", "merge"),
+        _ => return kind.to_string(),
     };
     l.t(zh, en).to_string()
 }
