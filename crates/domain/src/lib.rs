@@ -7,6 +7,7 @@ pub mod account;
 pub mod clock;
 pub mod dates;
 pub mod id_number;
+pub mod moves;
 pub mod msg;
 pub mod org;
 pub mod person;

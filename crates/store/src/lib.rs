@@ -11,12 +11,14 @@ pub use error::{StoreError, StoreResult};
 pub mod audit;
 pub mod backup;
 pub mod bulk;
+pub mod duplicates;
 pub mod org;
 pub mod passwords;
 pub mod persons;
 pub mod query;
 pub mod sessions;
 pub mod tokens;
+pub mod transfers;
 pub mod users;
 
 #[cfg(feature = "test-support")]

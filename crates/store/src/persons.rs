@@ -96,7 +96,7 @@ pub struct Viewer {
     pub all_confidential: bool,
 }
 
-type Visible = Box<
+pub(crate) type Visible = Box<
     dyn BoxableExpression<
             persons::table,
             crate::db::MultiBackend,
@@ -105,7 +105,7 @@ type Visible = Box<
 >;
 
 /// In scope, and not a confidential record hidden from this viewer.
-fn visible(v: &Viewer) -> Visible {
+pub(crate) fn visible(v: &Viewer) -> Visible {
     let scope = crate::scope_filter!(persons::org_code, &v.scope);
     if v.all_confidential {
         return scope;

@@ -6,6 +6,7 @@ pub mod archive;
 pub mod audit_log;
 pub mod auth;
 pub mod config;
+pub mod duplicates;
 pub mod error;
 pub mod extract;
 pub mod home;
@@ -16,6 +17,7 @@ pub mod org;
 pub mod persons;
 pub mod session;
 pub mod state;
+pub mod transfers;
 pub mod ui;
 pub mod users;
 
@@ -53,6 +55,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(org::api::router())
         .merge(users::api::router())
         .merge(persons::api::router())
+        .merge(duplicates::api::router())
+        .merge(transfers::api::router())
         .merge(audit_log::api::router())
         .split_for_parts()
 }
@@ -69,7 +73,9 @@ pub fn app(state: AppState) -> Router {
         .merge(audit_log::pages::router())
         .merge(account::pages::router())
         .merge(archive::router())
-        .merge(persons::pages::router());
+        .merge(persons::pages::router())
+        .merge(duplicates::pages::router())
+        .merge(transfers::pages::router());
     Router::new()
         .merge(pages)
         .merge(api)

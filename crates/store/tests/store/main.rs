@@ -3,6 +3,7 @@
 mod accounts;
 mod audit_chain;
 mod login_sessions;
+mod moves;
 mod org_tree;
 mod people;
 

@@ -106,6 +106,15 @@ pub async fn load(st: &AppState, info: &AuthInfo) -> Result<Home, AppError> {
                 Some("/persons".into()),
             ));
         }
+        if role_may(role, Action::WriteRecord) {
+            let n = shegong_store::transfers::count_to_decide(c, &scope)?;
+            cards.push(card(
+                "transfers.to_decide",
+                Msg::new("待处理转移申请", "transfers waiting for you"),
+                n,
+                Some("/transfers".into()),
+            ));
+        }
         if role_may(role, Action::ViewAudit) {
             let f = audit::Filter {
                 from: Some(now - 86_400),

@@ -7,6 +7,7 @@ mod account;
 mod audit_log;
 mod bad_input;
 mod login;
+mod moves;
 mod ops;
 mod org;
 mod person_pages;
