@@ -49,10 +49,10 @@ const ID: &str = "11010519491231002X";
 
 db_test!(fn likely_duplicates_merge_keeping_both_histories(t) {
     load_hetang(&t.db);
-    let a = add(&t, "430202001001", PersonInput { address: Some("甲村".into()), categories: Some(vec![CategoryInput { code: "dibao".into(), ..Default::default() }]), ..person("张晓", "1949-12-31") });
-    let b = add(&t, "430202001002", PersonInput { id_number: Some(ID.into()), phone: Some("13812345678".into()), categories: Some(vec![CategoryInput { code: "tekun".into(), ..Default::default() }]), ..person("章晓", "1949-12-31") });
-    let _other_day = add(&t, "430202001", person("张晓", "1950-01-01"));
-    let _elsewhere = add(&t, "430202002", person("张晓", "1949-12-31"));
+    let a = add(t, "430202001001", PersonInput { address: Some("甲村".into()), categories: Some(vec![CategoryInput { code: "dibao".into(), ..Default::default() }]), ..person("张晓", "1949-12-31") });
+    let b = add(t, "430202001002", PersonInput { id_number: Some(ID.into()), phone: Some("13812345678".into()), categories: Some(vec![CategoryInput { code: "tekun".into(), ..Default::default() }]), ..person("章晓", "1949-12-31") });
+    let _other_day = add(t, "430202001", person("张晓", "1950-01-01"));
+    let _elsewhere = add(t, "430202002", person("张晓", "1949-12-31"));
     let v = viewer(&["430202001"]);
     let pairs = t.db.read(|c| duplicates::likely(c, &v)).unwrap();
     assert_eq!(pairs.len(), 1, "only the pair both in scope, born the same day");
@@ -83,19 +83,19 @@ db_test!(fn likely_duplicates_merge_keeping_both_histories(t) {
     // Refusals change nothing.
     assert!(matches!(t.db.write(|c| duplicates::merge(c, &v, a, b, &actor(), 300)), Err(StoreError::Conflict(_))), "merged already");
     assert!(matches!(t.db.write(|c| duplicates::merge(c, &v, a, a, &actor(), 300)), Err(StoreError::Conflict(_))));
-    let out = add(&t, "430202002", person("李四", "1949-12-31"));
+    let out = add(t, "430202002", person("李四", "1949-12-31"));
     assert!(matches!(t.db.write(|c| duplicates::merge(c, &v, a, out, &actor(), 300)), Err(StoreError::NotFound)), "out of scope");
 });
 
 db_test!(fn two_id_numbers_are_two_people_and_dismissed_pairs_stay_away(t) {
     load_hetang(&t.db);
-    let a = add(&t, "430202001", PersonInput { id_number: Some(ID.into()), ..person("王五", "1949-12-31") });
-    let b = add(&t, "430202001", PersonInput { id_number: Some("110105194912310046".into()), ..person("王五", "1949-12-31") });
+    let a = add(t, "430202001", PersonInput { id_number: Some(ID.into()), ..person("王五", "1949-12-31") });
+    let b = add(t, "430202001", PersonInput { id_number: Some("110105194912310046".into()), ..person("王五", "1949-12-31") });
     let v = viewer(&["430202001"]);
     assert!(t.db.read(|c| duplicates::likely(c, &v)).unwrap().is_empty());
     assert!(matches!(t.db.write(|c| duplicates::merge(c, &v, a, b, &actor(), 200)), Err(StoreError::Conflict(_))));
-    let c1 = add(&t, "430202001", person("赵六", "1960-01-01"));
-    let c2 = add(&t, "430202001", person("赵六", "1960-01-01"));
+    let c1 = add(t, "430202001", person("赵六", "1960-01-01"));
+    let c2 = add(t, "430202001", person("赵六", "1960-01-01"));
     assert_eq!(t.db.read(|c| duplicates::likely(c, &v)).unwrap().len(), 1);
     t.db.write(|c| duplicates::dismiss(c, &v, c2, c1, &actor(), 200)).unwrap();
     t.db.write(|c| duplicates::dismiss(c, &v, c1, c2, &actor(), 201)).unwrap();
@@ -104,7 +104,7 @@ db_test!(fn two_id_numbers_are_two_people_and_dismissed_pairs_stay_away(t) {
 
 db_test!(fn transfers_move_the_record_with_its_history(t) {
     load_hetang(&t.db);
-    let p = add(&t, "430202001001", PersonInput { id_number: Some(ID.into()), ..person("孙七", "1949-12-31") });
+    let p = add(t, "430202001001", PersonInput { id_number: Some(ID.into()), ..person("孙七", "1949-12-31") });
     let (yt, ct) = (viewer(&["430202001"]), viewer(&["430202002"]));
     let send = |dir: Direction| NewTransfer { person_id: p, from_org: "430202001001", to_org: "430202002003", direction: dir, reason: "迁居" };
     let id = t.db.write(|c| transfers::create(c, &send(Direction::Send), &actor(), 200)).unwrap();

@@ -185,19 +185,19 @@ db_test!(fn search_by_name_pinyin_initials_id_phone_and_filters(t) {
 });
 
 db_test!(fn categories_of_list_rows_and_added_categories(t) {
-    let (w, ..) = seed_users(&t);
+    let (w, ..) = seed_users(t);
     let cat = |code: &str, start: &str, end: Option<&str>| CategoryInput {
         code: code.into(),
         start_date: Some(start.into()),
         end_date: end.map(str::to_string),
         grade: None,
     };
-    let a = add(&t, w, "430202001", PersonInput {
+    let a = add(t, w, "430202001", PersonInput {
         name: "甲".into(),
         categories: Some(vec![cat("dibao", "2020-01-01", Some("2021-01-01")), cat("dibao", "2022-01-01", None), cat("tekun", "2020-01-01", None)]),
         ..Default::default()
     }).unwrap();
-    let b = add(&t, w, "430202001", PersonInput { name: "乙".into(), ..Default::default() }).unwrap();
+    let b = add(t, w, "430202001", PersonInput { name: "乙".into(), ..Default::default() }).unwrap();
     let got = t.db.read(move |c| persons::current_categories(c, &[a, b], "2020-06-01")).unwrap();
     assert_eq!(got.get(&a).unwrap(), &vec!["dibao".to_string(), "tekun".to_string()]);
     assert!(!got.contains_key(&b));
