@@ -266,3 +266,101 @@ impl Errors {
         }
     }
 }
+
+/// Previous/next links of a paged list. With a `target`, the links also ask htmx to swap that
+/// element in place; without JavaScript they are plain links.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub target: Option<&'static str>,
+}
+
+impl Pager {
+    pub fn new(
+        page: shegong_store::query::Page,
+        total: i64,
+        target: Option<&'static str>,
+        href: impl Fn(i64) -> String,
+    ) -> Pager {
+        let pages = ((total + page.per_page - 1) / page.per_page).max(1);
+        let current = page.page.max(1);
+        Pager {
+            page: current,
+            pages,
+            prev: (current > 1).then(|| href((current - 1).min(pages))),
+            next: (current < pages).then(|| href(current + 1)),
+            target,
+        }
+    }
+
+    /// A single empty page (a refused filter).
+    pub fn none() -> Pager {
+        Pager {
+            page: 1,
+            pages: 1,
+            prev: None,
+            next: None,
+            target: None,
+        }
+    }
+
+    pub fn shown(&self) -> bool {
+        self.pages > 1 || self.page > 1
+    }
+}
+
+/// `path?k=v&…&page=N` from the filter values that are given.
+pub fn list_href(path: &str, params: &[(&str, Option<&str>)], page: i64) -> String {
+    let mut parts: Vec<String> = params
+        .iter()
+        .filter_map(|(k, v)| {
+            v.map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", url_encode(v)))
+        })
+        .collect();
+    parts.push(format!("page={page}"));
+    format!("{path}?{}", parts.join("&"))
+}
+
+/// One page of a filtered list, or the reasons its filter was refused.
+pub struct Results<R> {
+    pub rows: Vec<R>,
+    pub total: i64,
+    pub pager: Pager,
+    pub error: Option<String>,
+}
+
+impl<R> Results<R> {
+    pub fn new(rows: Vec<R>, total: i64, pager: Pager) -> Self {
+        Results {
+            rows,
+            total,
+            pager,
+            error: None,
+        }
+    }
+
+    pub fn refused(l: Lang, i: &Invalid) -> Self {
+        let msg = i
+            .errors
+            .iter()
+            .map(|e| l.m(&e.message).to_string())
+            .collect::<Vec<_>>()
+            .join(";");
+        Results {
+            rows: Vec::new(),
+            total: 0,
+            pager: Pager::none(),
+            error: Some(msg),
+        }
+    }
+}
+
+/// Whether htmx asks for the element `target` only (a history restore gets the whole page).
+pub fn wants_fragment(headers: &axum::http::HeaderMap, target: &str) -> bool {
+    headers.get("hx-target").is_some_and(|v| v == target)
+        && !headers.contains_key("hx-history-restore-request")
+}

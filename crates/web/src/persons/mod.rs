@@ -78,6 +78,29 @@ async fn custom_codes(st: &AppState) -> Result<Vec<String>, AppError> {
         .collect())
 }
 
+/// The place and the checked fields of a person's input, or every reason it is refused.
+async fn checked(
+    st: &AppState,
+    info: &AuthInfo,
+    org_code: &str,
+    input: &PersonInput,
+) -> Result<(OrgCode, person::PersonFields), AppError> {
+    let mut inv = Invalid::new();
+    let place = place(info, org_code, &mut inv)?;
+    let known = custom_codes(st).await?;
+    let fields = match validate(&known, input) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            inv.errors.extend(e.errors);
+            None
+        }
+    };
+    match (place, fields) {
+        (Some(p), Some(f)) if inv.errors.is_empty() => Ok((p, f)),
+        _ => Err(AppError::Invalid(inv)),
+    }
+}
+
 /// Every reason a person's input is refused, without writing anything: for forms that found
 /// problems of their own first (a number that is not a number) and must still show all the others.
 pub async fn problems(
@@ -86,13 +109,21 @@ pub async fn problems(
     org_code: &str,
     input: &PersonInput,
 ) -> Result<Invalid, AppError> {
-    let mut inv = Invalid::new();
-    place(info, org_code, &mut inv)?;
-    let known = custom_codes(st).await?;
-    if let Err(e) = validate(&known, input) {
-        inv.errors.extend(e.errors);
+    match checked(st, info, org_code, input).await {
+        Ok(_) => Ok(Invalid::new()),
+        Err(AppError::Invalid(i)) => Ok(i),
+        Err(e) => Err(e),
     }
-    Ok(inv)
+}
+
+fn place_exists(c: &mut shegong_store::DbConn, place: &OrgCode) -> Result<(), StoreError> {
+    if org::get_unscoped(c, place.as_str())?.is_none() {
+        return Err(StoreError::Invalid(Invalid::one(
+            "org_code",
+            Msg::new("没有这个村(社区)或社工站", "no such village or station"),
+        )));
+    }
+    Ok(())
 }
 
 /// A person and what the viewer may do with it.
@@ -113,31 +144,13 @@ pub async fn create(
     if !role_may(info.principal.role, Action::WriteRecord) {
         return Err(AppError::forbidden());
     }
-    let mut inv = Invalid::new();
-    let place = place(info, org_code, &mut inv)?;
-    let known = custom_codes(st).await?;
-    let fields = match validate(&known, &input) {
-        Ok(f) => Some(f),
-        Err(e) => {
-            inv.errors.extend(e.errors);
-            None
-        }
-    };
-    let (Some(place), Some(fields)) = (place, fields) else {
-        return Err(AppError::Invalid(inv));
-    };
-    inv.into_result()?;
+    let (place, fields) = checked(st, info, org_code, &input).await?;
     let keys = st.keys.clone();
     let actor = info.actor();
     let v = viewer(info);
     let now = shegong_domain::clock::now();
     st.write(move |c| {
-        if org::get_unscoped(c, place.as_str())?.is_none() {
-            return Err(StoreError::Invalid(Invalid::one(
-                "org_code",
-                Msg::new("没有这个村(社区)或社工站", "no such village or station"),
-            )));
-        }
+        place_exists(c, &place)?;
         let id = persons::create(c, &keys, &fields, place.as_str(), &actor, now)?;
         audit::append(
             c,
@@ -219,30 +232,13 @@ pub async fn update(
         input.id_number = input.id_number.or(idn);
         input.phone = input.phone.or(phone);
     }
-    let mut inv = Invalid::new();
-    let place = place(info, org_code, &mut inv)?;
-    let known = custom_codes(st).await?;
-    let fields = match validate(&known, &input) {
-        Ok(f) => Some(f),
-        Err(e) => {
-            inv.errors.extend(e.errors);
-            None
-        }
-    };
-    let (Some(place), Some(fields)) = (place, fields) else {
-        return Err(AppError::Invalid(inv));
-    };
+    let (place, fields) = checked(st, info, org_code, &input).await?;
     let keys = st.keys.clone();
     let actor = info.actor();
     let v = viewer(info);
     let now = shegong_domain::clock::now();
     st.write(move |c| {
-        if org::get_unscoped(c, place.as_str())?.is_none() {
-            return Err(StoreError::Invalid(Invalid::one(
-                "org_code",
-                Msg::new("没有这个村(社区)或社工站", "no such village or station"),
-            )));
-        }
+        place_exists(c, &place)?;
         let changed = persons::update(
             c,
             &keys,

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::extract::{P, Q, UiForm};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::ui::{Chrome, Errors, Page, url_encode};
+use crate::ui::{Chrome, Errors, Page, Pager, Results, list_href, wants_fragment};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -131,16 +131,6 @@ pub struct Row {
     pub sensitivity_class: &'static str,
 }
 
-pub struct Results {
-    pub rows: Vec<Row>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-    pub error: Option<String>,
-}
-
 /// The filter as typed, to fill the form again.
 pub struct FilterView {
     pub q: String,
@@ -157,35 +147,31 @@ struct ListPage {
     places: Vec<Opt>,
     sensitivities: Vec<Opt>,
     may_write: bool,
-    r: Results,
+    r: Results<Row>,
 }
 
 #[derive(Template)]
 #[template(path = "persons_results.html")]
 struct ListFragment {
     c: Chrome,
-    r: Results,
+    r: Results<Row>,
 }
 
 fn page_href(p: &ListQuery, page: i64) -> String {
-    let mut parts = Vec::new();
-    for (k, v) in [
-        ("q", &p.q),
-        ("category", &p.category),
-        ("org_code", &p.org_code),
-        ("age_min", &p.age_min),
-        ("age_max", &p.age_max),
-        ("sensitivity", &p.sensitivity),
-    ] {
-        if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
-            parts.push(format!("{k}={}", url_encode(v)));
-        }
-    }
-    if let Some(n) = p.per_page {
-        parts.push(format!("per_page={n}"));
-    }
-    parts.push(format!("page={page}"));
-    format!("/persons?{}", parts.join("&"))
+    let per_page = p.per_page.map(|n| n.to_string());
+    list_href(
+        "/persons",
+        &[
+            ("q", p.q.as_deref()),
+            ("category", p.category.as_deref()),
+            ("org_code", p.org_code.as_deref()),
+            ("age_min", p.age_min.as_deref()),
+            ("age_max", p.age_max.as_deref()),
+            ("sensitivity", p.sensitivity.as_deref()),
+            ("per_page", per_page.as_deref()),
+        ],
+        page,
+    )
 }
 
 async fn results(
@@ -194,25 +180,11 @@ async fn results(
     l: Lang,
     p: &ListQuery,
     places: &[Place],
-) -> Result<(Results, StatusCode), AppError> {
+) -> Result<(Results<Row>, StatusCode), AppError> {
     let filter = match p.filter() {
         Ok(f) => f,
         Err(i) => {
-            let msg = i
-                .errors
-                .iter()
-                .map(|e| l.m(&e.message).to_string())
-                .collect::<Vec<_>>()
-                .join(";");
-            let r = Results {
-                rows: Vec::new(),
-                total: 0,
-                page: 1,
-                pages: 1,
-                prev: None,
-                next: None,
-                error: Some(msg),
-            };
+            let r = Results::refused(l, &i);
             return Ok((r, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
@@ -252,19 +224,8 @@ async fn results(
             sensitivity_class: sensitivity_badge(&p.sensitivity),
         })
         .collect();
-    let pages = ((listing.total + page.per_page - 1) / page.per_page).max(1);
-    Ok((
-        Results {
-            rows,
-            total: listing.total,
-            page: page.page,
-            pages,
-            prev: (page.page > 1).then(|| page_href(p, page.page - 1)),
-            next: (page.page < pages).then(|| page_href(p, page.page + 1)),
-            error: None,
-        },
-        StatusCode::OK,
-    ))
+    let pager = Pager::new(page, listing.total, None, |n| page_href(p, n));
+    Ok((Results::new(rows, listing.total, pager), StatusCode::OK))
 }
 
 async fn list(
@@ -279,9 +240,7 @@ async fn list(
     let (r, status) = results(&st, &info, l, &p, &places).await?;
     let c = Chrome::for_user(l, &info, "/persons");
     // htmx asks for the results only; a history restore or a plain request gets the whole page.
-    let fragment = headers.get("hx-target").is_some_and(|v| v == "results")
-        && !headers.contains_key("hx-history-restore-request");
-    if fragment {
+    if wants_fragment(&headers, "results") {
         return Ok((status, Page(ListFragment { c, r })).into_response());
     }
     let all = super::all_categories(&st).await?;
