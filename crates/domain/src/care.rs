@@ -130,10 +130,27 @@ pub struct ElderlyFields {
 /// At most this many carers or guardians per archive.
 pub const MAX_PEOPLE: usize = 10;
 
-/// Checks an elderly archive; `categories` are the person's current category codes (for the
-/// default interval).
-pub fn validate_elderly(input: &ElderlyInput, categories: &[&str]) -> Result<ElderlyFields, Invalid> {
+/// Age from which the elderly archive applies (老年人权益保障法 Art. 2: 60).
+pub const ELDERLY_AGE: i32 = 60;
+
+/// Checks an elderly archive for a person of `age` (60 or over; an unknown age is not refused, as
+/// rosters of old people often lack birth dates); `categories` are the person's current category
+/// codes (for the default interval).
+pub fn validate_elderly(
+    input: &ElderlyInput,
+    age: Option<i32>,
+    categories: &[&str],
+) -> Result<ElderlyFields, Invalid> {
     let mut inv = Invalid::new();
+    if age.is_some_and(|a| a < ELDERLY_AGE) {
+        inv.add(
+            "birth_date",
+            Msg::new(
+                "老年人档案只适用于年满 60 周岁的老年人(8.2.1.1)",
+                "the elderly archive is for people aged 60 or over (8.2.1.1)",
+            ),
+        );
+    }
     let living = choose(
         &mut inv,
         "living_arrangement",
@@ -814,6 +831,7 @@ mod tests {
                 visit_interval_days: None,
                 notes: Some("<script>x</script>".into()),
             },
+            Some(80),
             &[],
         )
         .unwrap();
@@ -839,12 +857,13 @@ mod tests {
                 visit_interval_days: Some(0),
                 notes: None,
             },
+            Some(59),
             &[],
         )
         .unwrap_err();
         assert_eq!(
             fields(&e),
-            ["living_arrangement", "carers", "carers", "visit_interval_days"]
+            ["birth_date", "living_arrangement", "carers", "carers", "visit_interval_days"]
         );
         // The masked phone sent back for a known carer keeps the stored one.
         let keep = validate_elderly(
@@ -859,6 +878,7 @@ mod tests {
                 visit_interval_days: Some(14),
                 notes: None,
             },
+            None,
             &[],
         )
         .unwrap();
@@ -871,6 +891,7 @@ mod tests {
                     visit_interval_days: Some(366),
                     ..Default::default()
                 },
+                Some(70),
                 &[]
             )
             .is_err()
