@@ -361,7 +361,11 @@ pub const RELATIONS: [Choice; 7] = [
     ("grandparent", "(外)祖父母", "grandparent"),
     ("sibling", "兄姐", "elder sibling"),
     ("relative", "其他亲属", "other relative"),
-    ("appointed", "指定监护人(村居委会、民政部门等)", "appointed guardian"),
+    (
+        "appointed",
+        "指定监护人(村居委会、民政部门等)",
+        "appointed guardian",
+    ),
     ("other", "其他", "other"),
 ];
 
@@ -374,9 +378,21 @@ pub const GUARDIAN_STATUSES: [Choice; 11] = [
     ("severe_disability", "重残", "severely disabled"),
     ("severe_illness", "重病", "severely ill"),
     ("imprisoned", "服刑在押", "imprisoned"),
-    ("compulsory_rehab", "强制隔离戒毒", "in compulsory drug rehabilitation"),
-    ("deprived_liberty", "被执行其他限制人身自由的措施", "otherwise deprived of liberty"),
-    ("lost_contact", "失联(6 个月以上)", "lost contact for 6 months or more"),
+    (
+        "compulsory_rehab",
+        "强制隔离戒毒",
+        "in compulsory drug rehabilitation",
+    ),
+    (
+        "deprived_liberty",
+        "被执行其他限制人身自由的措施",
+        "otherwise deprived of liberty",
+    ),
+    (
+        "lost_contact",
+        "失联(6 个月以上)",
+        "lost contact for 6 months or more",
+    ),
     ("revoked", "被撤销监护资格", "guardianship revoked"),
     ("deported", "被遣送(驱逐)出境", "deported"),
 ];
@@ -384,8 +400,16 @@ pub const GUARDIAN_STATUSES: [Choice; 11] = [
 /// 生活状况: who the child lives with.
 pub const LIVING_SITUATIONS: [Choice; 4] = [
     ("with_guardian", "与监护人共同生活", "lives with a guardian"),
-    ("with_relatives", "由其他亲属照料", "cared for by other relatives"),
-    ("alone", "独自生活(无监护人)", "lives alone, without a guardian"),
+    (
+        "with_relatives",
+        "由其他亲属照料",
+        "cared for by other relatives",
+    ),
+    (
+        "alone",
+        "独自生活(无监护人)",
+        "lives alone, without a guardian",
+    ),
     ("unattended", "无人看护", "unattended"),
 ];
 
@@ -748,7 +772,11 @@ pub struct Report {
 
 /// Checks a report: who, to which department, when (not in the future, not before the alert was
 /// raised), how.
-pub fn validate_report(input: &ReportInput, today: Date, raised_on: Date) -> Result<Report, Invalid> {
+pub fn validate_report(
+    input: &ReportInput,
+    today: Date,
+    raised_on: Date,
+) -> Result<Report, Invalid> {
     let mut inv = Invalid::new();
     let by = inv.check("reported_by", text::name(&input.reported_by, 50));
     let department = inv.check("department", text::required_line(&input.department, 100));
@@ -765,7 +793,10 @@ pub fn validate_report(input: &ReportInput, today: Date, raised_on: Date) -> Res
         if d > today {
             inv.add(
                 "reported_on",
-                Msg::new("报告日期不能晚于今天", "a report cannot be dated in the future"),
+                Msg::new(
+                    "报告日期不能晚于今天",
+                    "a report cannot be dated in the future",
+                ),
             );
         } else if d < raised_on {
             inv.add(
@@ -813,8 +844,14 @@ mod tests {
     #[test]
     fn default_intervals() {
         assert_eq!(default_interval_days("alone", &[]), 7);
-        assert_eq!(default_interval_days("with_spouse", &["elderly_disabled"]), 7);
-        assert_eq!(default_interval_days("with_children", &["elderly_advanced"]), 30);
+        assert_eq!(
+            default_interval_days("with_spouse", &["elderly_disabled"]),
+            7
+        );
+        assert_eq!(
+            default_interval_days("with_children", &["elderly_advanced"]),
+            30
+        );
     }
 
     #[test]
@@ -863,7 +900,13 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             fields(&e),
-            ["birth_date", "living_arrangement", "carers", "carers", "visit_interval_days"]
+            [
+                "birth_date",
+                "living_arrangement",
+                "carers",
+                "carers",
+                "visit_interval_days"
+            ]
         );
         // The masked phone sent back for a known carer keeps the stored one.
         let keep = validate_elderly(
@@ -912,10 +955,7 @@ mod tests {
                 Some(date!(1940 - 01 - 01)),
             )
         };
-        assert_eq!(
-            v("2026/11/29", "张社工", "入户走访").unwrap().mode,
-            "home"
-        );
+        assert_eq!(v("2026/11/29", "张社工", "入户走访").unwrap().mode, "home");
         assert!(
             v("2026-11-30", "张社工", "home")
                 .unwrap_err()
@@ -937,21 +977,42 @@ mod tests {
             next_visit_due(Some(date!(2026 - 11 - 01)), date!(2026 - 01 - 01), 7),
             date!(2026 - 11 - 08)
         );
-        assert_eq!(next_visit_due(None, date!(2026 - 11 - 20), 30), date!(2026 - 11 - 20));
-        assert_eq!(visit_status(date!(2026 - 11 - 28), TODAY), VisitStatus::Overdue);
+        assert_eq!(
+            next_visit_due(None, date!(2026 - 11 - 20), 30),
+            date!(2026 - 11 - 20)
+        );
+        assert_eq!(
+            visit_status(date!(2026 - 11 - 28), TODAY),
+            VisitStatus::Overdue
+        );
         assert_eq!(visit_status(TODAY, TODAY), VisitStatus::Due);
         assert_eq!(visit_status(date!(2026 - 12 - 06), TODAY), VisitStatus::Due);
-        assert_eq!(visit_status(date!(2026 - 12 - 07), TODAY), VisitStatus::Later);
+        assert_eq!(
+            visit_status(date!(2026 - 12 - 07), TODAY),
+            VisitStatus::Later
+        );
         assert_eq!(days_overdue(date!(2026 - 11 - 26), TODAY), 3);
     }
 
     #[test]
     fn de_facto_unsupported_children() {
-        assert_eq!(support(Some("imprisoned"), Some("severe_illness")), Support::DeFactoUnsupported);
-        assert_eq!(support(Some("dead"), Some("lost_contact")), Support::DeFactoUnsupported);
-        assert_eq!(support(Some("missing"), Some("revoked")), Support::DeFactoUnsupported);
+        assert_eq!(
+            support(Some("imprisoned"), Some("severe_illness")),
+            Support::DeFactoUnsupported
+        );
+        assert_eq!(
+            support(Some("dead"), Some("lost_contact")),
+            Support::DeFactoUnsupported
+        );
+        assert_eq!(
+            support(Some("missing"), Some("revoked")),
+            Support::DeFactoUnsupported
+        );
         assert_eq!(support(Some("dead"), Some("missing")), Support::Orphan);
-        assert_eq!(support(Some("normal"), Some("imprisoned")), Support::Supported);
+        assert_eq!(
+            support(Some("normal"), Some("imprisoned")),
+            Support::Supported
+        );
         assert_eq!(support(Some("dead"), None), Support::Unknown);
         let g = |relation, status| Guardian {
             name: "x".into(),
@@ -969,7 +1030,11 @@ mod tests {
             Support::DeFactoUnsupported
         );
         assert_eq!(
-            support_of(&[g("father", "dead"), g("mother", "normal"), g("mother", "dead")]),
+            support_of(&[
+                g("father", "dead"),
+                g("mother", "normal"),
+                g("mother", "dead")
+            ]),
             Support::Supported
         );
     }
@@ -1032,7 +1097,14 @@ mod tests {
         };
         assert_eq!(
             fields(&validate_guardianship(&bad, Some(5)).unwrap_err()),
-            ["living_situation", "guardians", "guardians", "guardians", "study_status", "school"]
+            [
+                "living_situation",
+                "guardians",
+                "guardians",
+                "guardians",
+                "study_status",
+                "school"
+            ]
         );
     }
 
@@ -1055,7 +1127,10 @@ mod tests {
         assert!(r("2026-11-30").is_err());
         assert!(r("2026-11-19").is_err());
         let e = validate_report(&ReportInput::default(), TODAY, TODAY).unwrap_err();
-        assert_eq!(fields(&e), ["reported_by", "department", "reported_on", "method"]);
+        assert_eq!(
+            fields(&e),
+            ["reported_by", "department", "reported_on", "method"]
+        );
     }
 
     const SITUATIONS: [&str; 4] = ["with_guardian", "with_relatives", "alone", "unattended"];

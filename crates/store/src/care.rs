@@ -336,7 +336,10 @@ pub fn save_elderly(
     let saved = match old {
         Some(o) => {
             let opened = dates::parse(&o.opened_on).unwrap_or(today);
-            let last = o.last_visit_on.as_deref().and_then(|d| dates::parse(d).ok());
+            let last = o
+                .last_visit_on
+                .as_deref()
+                .and_then(|d| dates::parse(d).ok());
             let due = care::next_visit_due(last, opened, f.visit_interval_days);
             diesel::update(care_elderly::table.find(person_id))
                 .set((
@@ -408,7 +411,11 @@ pub fn record_visit(
         ))
         .returning(care_visits::id)
         .get_result::<i64>(conn)?;
-    let last = match archive.last_visit_on.as_deref().and_then(|d| dates::parse(d).ok()) {
+    let last = match archive
+        .last_visit_on
+        .as_deref()
+        .and_then(|d| dates::parse(d).ok())
+    {
         Some(d) if d > v.visited_on => d,
         _ => v.visited_on,
     };

@@ -12,9 +12,7 @@ use crate::error::AppError;
 use crate::persons::{ensure_reader, viewer};
 use crate::state::AppState;
 use serde_json::json;
-use shegong_domain::care::{
-    self, ElderlyInput, GuardianshipInput, ReportInput, VisitInput,
-};
+use shegong_domain::care::{self, ElderlyInput, GuardianshipInput, ReportInput, VisitInput};
 use shegong_domain::policy::{Action, Target, decide};
 use shegong_domain::{Msg, clock, dates};
 use shegong_store::StoreError;
@@ -145,11 +143,13 @@ pub async fn save_elderly(
         audit::append(
             c,
             &keys,
-            &Event::new(&actor, action, "person", id).org(org).detail(json!({
-                "living_arrangement": fields.living_arrangement,
-                "visit_interval_days": fields.visit_interval_days,
-                "carers": fields.carers.len(),
-            })),
+            &Event::new(&actor, action, "person", id)
+                .org(org)
+                .detail(json!({
+                    "living_arrangement": fields.living_arrangement,
+                    "visit_interval_days": fields.visit_interval_days,
+                    "carers": fields.carers.len(),
+                })),
         )?;
         Ok(saved)
     })

@@ -32,7 +32,10 @@ pub fn router() -> Router<AppState> {
         .route("/care/alerts", get(alerts))
         .route("/care/alerts/{id}", get(alert_page))
         .route("/care/alerts/{id}/report", post(alert_report))
-        .route("/persons/{id}/elderly", get(elderly_page).post(elderly_save))
+        .route(
+            "/persons/{id}/elderly",
+            get(elderly_page).post(elderly_save),
+        )
         .route("/persons/{id}/visits", post(visit_save))
         .route(
             "/persons/{id}/guardianship",
@@ -418,7 +421,9 @@ async fn elderly_save(
         Err(AppError::Invalid(inv))
     };
     let (status, errors) = match result {
-        Ok(_) => return Ok(Redirect::to(&format!("/persons/{id}/elderly?done=saved")).into_response()),
+        Ok(_) => {
+            return Ok(Redirect::to(&format!("/persons/{id}/elderly?done=saved")).into_response());
+        }
         Err(e) => form_errors(e, l)?,
     };
     let typed = ElderlyValues {
@@ -467,7 +472,9 @@ async fn visit_save(
         notes: f.opt("notes"),
     };
     let (status, errors) = match super::record_visit(&st, &info, id, input).await {
-        Ok(_) => return Ok(Redirect::to(&format!("/persons/{id}/elderly?done=visit")).into_response()),
+        Ok(_) => {
+            return Ok(Redirect::to(&format!("/persons/{id}/elderly?done=visit")).into_response());
+        }
         Err(e) => form_errors(e, l)?,
     };
     let typed = VisitForm {
@@ -561,9 +568,24 @@ async fn visits(
     let pages = ((listing.total + paging.per_page - 1) / paging.per_page).max(1);
     let href = |p: i64| format!("/care/visits?status={status}&page={p}");
     let tabs = [
-        ("", "/care/visits", "全部(7 天内到期及逾期)", "All (due in 7 days or overdue)"),
-        ("overdue", "/care/visits?status=overdue", "已逾期", "Overdue"),
-        ("due", "/care/visits?status=due", "7 天内到期", "Due within 7 days"),
+        (
+            "",
+            "/care/visits",
+            "全部(7 天内到期及逾期)",
+            "All (due in 7 days or overdue)",
+        ),
+        (
+            "overdue",
+            "/care/visits?status=overdue",
+            "已逾期",
+            "Overdue",
+        ),
+        (
+            "due",
+            "/care/visits?status=due",
+            "7 天内到期",
+            "Due within 7 days",
+        ),
     ]
     .into_iter()
     .map(|(s, href, zh, en)| Tab {
@@ -1001,7 +1023,9 @@ async fn alert_report(
         notes: f.opt("notes"),
     };
     let (status, errors) = match super::report(&st, &info, id, input).await {
-        Ok(_) => return Ok(Redirect::to(&format!("/care/alerts/{id}?done=reported")).into_response()),
+        Ok(_) => {
+            return Ok(Redirect::to(&format!("/care/alerts/{id}?done=reported")).into_response());
+        }
         Err(e) => form_errors(e, l)?,
     };
     let typed = ReportForm {
@@ -1010,6 +1034,15 @@ async fn alert_report(
         reported_on: f.one("reported_on"),
         notes: f.one("notes"),
     };
-    let page = alert_render(&st, l, &info, id, Some((typed, f.one("method"))), errors, None).await?;
+    let page = alert_render(
+        &st,
+        l,
+        &info,
+        id,
+        Some((typed, f.one("method"))),
+        errors,
+        None,
+    )
+    .await?;
     Ok((status, Page(page)).into_response())
 }

@@ -15,17 +15,30 @@ fn day(offset: i64) -> String {
 /// A birth date `years` years ago (minus a few days, so the age is exactly `years`).
 fn born(years: i32) -> String {
     let t = dates::today() - Duration::days(3);
-    dates::iso(time::Date::from_calendar_date(t.year() - years, t.month(), t.day().min(28)).unwrap())
+    dates::iso(
+        time::Date::from_calendar_date(t.year() - years, t.month(), t.day().min(28)).unwrap(),
+    )
 }
 
 async fn person(api: &Api, name: &str, age: i32, org: &str) -> i64 {
-    let r = api.post("/api/v1/persons", json!({"name": name, "birth_date": born(age), "org_code": org})).await;
+    let r = api
+        .post(
+            "/api/v1/persons",
+            json!({"name": name, "birth_date": born(age), "org_code": org}),
+        )
+        .await;
     assert_eq!(r.status(), 201, "create {name}");
     r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
 }
 
 async fn put(api: &Api, path: &str, body: Value) -> Response {
-    api.c.put(api.url(path)).header("X-CSRF-Token", &api.csrf).json(&body).send().await.unwrap()
+    api.c
+        .put(api.url(path))
+        .header("X-CSRF-Token", &api.csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn form(api: &Api, path: &str, fields: &[(&str, &str)]) -> Response {
@@ -35,8 +48,18 @@ async fn form(api: &Api, path: &str, fields: &[(&str, &str)]) -> Response {
 }
 
 async fn timeline_kinds(api: &Api, id: i64) -> Vec<String> {
-    let t: Value = api.get(&format!("/api/v1/persons/{id}/timeline")).await.json().await.unwrap();
-    t["items"].as_array().unwrap().iter().map(|i| i["kind"].as_str().unwrap().to_string()).collect()
+    let t: Value = api
+        .get(&format!("/api/v1/persons/{id}/timeline"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    t["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// `<script>` as the page shows it: escaped (askama writes `&#60;`).
@@ -45,7 +68,12 @@ fn escaped_script(html: &str) -> bool {
 }
 
 fn fields(v: &Value) -> Vec<String> {
-    v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_string()).collect()
+    v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect()
 }
 
 // ------------------------------------------------------------------------------------ elderly
