@@ -85,12 +85,13 @@ pub fn default_interval_days(living_arrangement: &str, categories: &[&str]) -> i
     }
 }
 
-/// A carer's phone as sent: a new number, or the masked value as read (keep the stored one).
+/// A carer's phone as sent: a new number, or the masked value as read (keep the stored one, if the
+/// masked value is exactly the stored one's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CarerPhone {
     None,
     New(Phone),
-    Keep,
+    Keep(String),
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -181,7 +182,7 @@ pub fn validate_elderly(
                     );
                     None
                 } else {
-                    Some(CarerPhone::Keep)
+                    Some(CarerPhone::Keep(p.to_string()))
                 }
             }
             Some(p) => inv.check("carers", Phone::parse(p)).map(CarerPhone::New),
@@ -925,7 +926,7 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!(keep.carers[0].phone, CarerPhone::Keep);
+        assert_eq!(keep.carers[0].phone, CarerPhone::Keep("138****5678".into()));
         assert_eq!(keep.visit_interval_days, 14);
         assert!(
             validate_elderly(

@@ -290,7 +290,8 @@ pub fn save_elderly(
     {
         return Err(stale());
     }
-    // Carers sent back with their masked phone keep the stored number.
+    // Carers sent back with their masked phone keep the stored number; a masked value that is not
+    // this carer's (edited, or another carer's) is refused rather than guessed.
     let old_carers: Vec<(i64, Option<Vec<u8>>, Option<String>)> = care_carers::table
         .filter(care_carers::person_id.eq(person_id))
         .select((
@@ -304,7 +305,10 @@ pub fn save_elderly(
         let (enc, masked) = match &c.phone {
             CarerPhone::None => (None, None),
             CarerPhone::New(p) => (Some(keys.encrypt(p.as_str().as_bytes())), Some(p.masked())),
-            CarerPhone::Keep => match old_carers.iter().find(|o| Some(o.0) == c.id) {
+            CarerPhone::Keep(shown) => match old_carers
+                .iter()
+                .find(|o| Some(o.0) == c.id && o.2.as_deref() == Some(shown.as_str()))
+            {
                 Some((_, enc, masked)) => (enc.clone(), masked.clone()),
                 None => {
                     return Err(StoreError::Invalid(Invalid::one(

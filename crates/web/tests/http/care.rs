@@ -129,6 +129,12 @@ http_test!(async fn elderly_archive_visits_and_the_due_list(app) {
     assert_eq!(v["archive"]["next_visit_due"], day(30));
     assert_eq!(v["archive"]["carers"][0]["phone_masked"], "138****5678");
     assert_eq!(worker.get("/api/v1/care/visits").await.json::<Value>().await.unwrap()["total"], 0, "not due within 7 days");
+    // A masked value that is not this carer's is refused, not guessed.
+    let v = problem(put(&worker, &path, json!({"living_arrangement": "alone", "version": 2,
+        "carers": [{"id": carer_id, "name": "李红", "relation": "女儿", "phone": "139****5678"}]})).await, 422).await;
+    assert_eq!(fields(&v), ["carers"]);
+    let v: Value = worker.get(&path).await.json().await.unwrap();
+    assert_eq!((v["archive"]["version"].as_i64(), v["archive"]["carers"][0]["phone_masked"].as_str()), (Some(2), Some("138****5678")));
     // A stale version is refused.
     problem(put(&worker, &path, json!({"living_arrangement": "alone", "version": 1})).await, 409).await;
     let kinds = timeline_kinds(&worker, id).await;
