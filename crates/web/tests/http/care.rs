@@ -231,6 +231,14 @@ http_test!(async fn elderly_pages_work_without_javascript(app) {
     let html = worker.get("/care/visits?status=due").await.text().await.unwrap();
     assert!(!html.contains("周爷爷"));
     assert_eq!(app.api("volunteer").await.get("/care/visits").await.status(), 403);
+    // Forms posted by the wrong people: out of scope 404, no right 403, nothing written.
+    let visit_form = [("visited_on", day(0)), ("visitor", "王社工".to_string()), ("mode", "home".to_string())];
+    let visit_form: Vec<(&str, &str)> = visit_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(form(&app.api("worker2").await, &format!("/persons/{id}/visits"), &visit_form).await.status(), 404);
+    assert_eq!(form(&app.api("lusong_head").await, &page, &[("living_arrangement", "other")]).await.status(), 404);
+    assert_eq!(form(&app.api("volunteer").await, &format!("/persons/{id}/visits"), &visit_form).await.status(), 403);
+    assert_eq!(form(&app.api("supervisor").await, &page, &[("living_arrangement", "other")]).await.status(), 403);
+    assert_eq!(app.audit_count("care.visit.create"), 1);
     // Someone who may only read sees no forms.
     let html = app.api("supervisor").await.get(&page).await.text().await.unwrap();
     assert!(html.contains("周爷爷") && !html.contains("记录走访"));
@@ -382,7 +390,15 @@ http_test!(async fn guardianship_pages_and_the_report_form(app) {
     let r = form(&worker, &format!("{apage}/report"), &[("reported_by", "王社工"), ("department", "荷塘区民政局"), ("reported_on", &day(1)), ("method", "phone")]).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("报告日期不能晚于今天"));
-    let r = form(&worker, &format!("{apage}/report"), &[("reported_by", "王社工"), ("department", "荷塘区民政局"), ("reported_on", &day(0)), ("method", "in_person"), ("notes", "")]).await;
+    let ok_report = [("reported_by", "王社工"), ("department", "荷塘区民政局"), ("reported_on", &day(0)), ("method", "in_person"), ("notes", "")];
+    assert_eq!(app.api("worker2").await.get(&apage).await.status(), 404);
+    assert_eq!(app.api("purchaser").await.get(&apage).await.status(), 403);
+    assert_eq!(form(&app.api("worker2").await, &format!("{apage}/report"), &ok_report).await.status(), 404);
+    assert_eq!(form(&app.api("volunteer").await, &format!("{apage}/report"), &ok_report).await.status(), 403);
+    assert_eq!(form(&app.api("supervisor").await, &format!("{apage}/report"), &ok_report).await.status(), 403);
+    assert_eq!(form(&app.api("worker2").await, &page, &[("living_situation", "alone")]).await.status(), 404);
+    assert_eq!(app.audit_count("care.alert.report"), 0);
+    let r = form(&worker, &format!("{apage}/report"), &ok_report).await;
     assert_eq!(r.status(), 303);
     let html = worker.get("/care/alerts").await.text().await.unwrap();
     assert!(!html.contains("钱小花"), "reported: off the open list");
