@@ -253,6 +253,8 @@ struct ElderlyPage {
     p: PersonHead,
     e: Option<ElderlyView>,
     may_write: bool,
+    /// Not known to be under 60 (the archive's age rule, 8.2.1.1).
+    old_enough: bool,
     living: Vec<Opt>,
     interval: String,
     notes: String,
@@ -353,6 +355,7 @@ async fn elderly_render(
         p: PersonHead::new(&o),
         e: view,
         may_write: o.may_write,
+        old_enough: o.age().is_none_or(|a| a >= care::ELDERLY_AGE),
         living: opts(l, &care::LIVING_ARRANGEMENTS, &v.living),
         interval: v.interval,
         notes: v.notes,

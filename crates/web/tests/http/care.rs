@@ -210,6 +210,9 @@ http_test!(async fn elderly_pages_work_without_javascript(app) {
     let page = format!("/persons/{id}/elderly");
     let html = worker.get(&page).await.text().await.unwrap();
     assert!(html.contains("周爷爷") && html.contains("建立老年人档案") && html.contains("8.2.1.1"));
+    let young = person(&worker, "周青年", 30, "430202001").await;
+    let html = worker.get(&format!("/persons/{young}/elderly")).await.text().await.unwrap();
+    assert!(html.contains("只适用于年满 60 周岁") && !html.contains("name=\"living_arrangement\""), "no form for a young person");
     let r = form(&worker, &page, &[("living_arrangement", "alone"), ("visit_interval_days", "0"), ("carer_id", ""), ("carer_name", "李红"), ("carer_relation", "女儿"), ("carer_phone", "13812345678")]).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
