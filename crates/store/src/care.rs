@@ -118,6 +118,27 @@ diesel::allow_tables_to_appear_in_same_query!(care_elderly, person_assignments);
 diesel::allow_tables_to_appear_in_same_query!(care_alerts, persons_t);
 diesel::allow_tables_to_appear_in_same_query!(care_alerts, person_assignments);
 
+/// Narrows a boxed query joined with `persons` to the people the viewer may see: in scope, and
+/// not a confidential record hidden from this viewer (as `persons::get` decides for one person).
+macro_rules! visible {
+    ($q:expr, $v:expr) => {{
+        let v: &Viewer = $v;
+        let q = $q.filter(crate::scope_filter!(persons_t::org_code, &v.scope));
+        if v.all_confidential {
+            q
+        } else {
+            let mine = person_assignments::table
+                .filter(person_assignments::user_id.eq(v.user_id))
+                .select(person_assignments::person_id);
+            q.filter(
+                persons_t::sensitivity
+                    .ne(Sensitivity::Confidential.id())
+                    .or(persons_t::id.eq_any(mine)),
+            )
+        }
+    }};
+}
+
 // ------------------------------------------------------------------------------------ rows
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -480,21 +501,13 @@ pub fn due_visits(
     let today_s = dates::iso(today);
     let horizon = dates::iso(care::due_horizon(today));
     let build = || {
-        let mut q = care_elderly::table
-            .inner_join(persons_t::table)
-            .into_boxed::<MultiBackend>()
-            .filter(crate::scope_filter!(persons_t::org_code, &v.scope))
-            .filter(persons_t::merged_into.is_null());
-        if !v.all_confidential {
-            let mine = person_assignments::table
-                .filter(person_assignments::user_id.eq(v.user_id))
-                .select(person_assignments::person_id);
-            q = q.filter(
-                persons_t::sensitivity
-                    .ne(Sensitivity::Confidential.id())
-                    .or(persons_t::id.eq_any(mine)),
-            );
-        }
+        let q = visible!(
+            care_elderly::table
+                .inner_join(persons_t::table)
+                .into_boxed::<MultiBackend>(),
+            v
+        )
+        .filter(persons_t::merged_into.is_null());
         match which {
             DueFilter::Overdue => q.filter(care_elderly::next_visit_due.lt(today_s.clone())),
             DueFilter::DueSoon => q
@@ -700,20 +713,12 @@ pub fn alerts(
     page: Page,
 ) -> StoreResult<Listing<AlertListRow>> {
     let build = || {
-        let mut q = care_alerts::table
-            .inner_join(persons_t::table)
-            .into_boxed::<MultiBackend>()
-            .filter(crate::scope_filter!(persons_t::org_code, &v.scope));
-        if !v.all_confidential {
-            let mine = person_assignments::table
-                .filter(person_assignments::user_id.eq(v.user_id))
-                .select(person_assignments::person_id);
-            q = q.filter(
-                persons_t::sensitivity
-                    .ne(Sensitivity::Confidential.id())
-                    .or(persons_t::id.eq_any(mine)),
-            );
-        }
+        let mut q = visible!(
+            care_alerts::table
+                .inner_join(persons_t::table)
+                .into_boxed::<MultiBackend>(),
+            v
+        );
         if open_only {
             q = q.filter(care_alerts::report_recorded_at.is_null());
         }
