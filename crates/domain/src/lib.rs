@@ -4,6 +4,7 @@
 //! unit- and property-tested on its own and reused by the UI, the API and the command line alike.
 
 pub mod account;
+pub mod care;
 pub mod clock;
 pub mod dates;
 pub mod id_number;

@@ -11,6 +11,7 @@ pub use error::{StoreError, StoreResult};
 pub mod audit;
 pub mod backup;
 pub mod bulk;
+pub mod care;
 pub mod duplicates;
 pub mod org;
 pub mod passwords;

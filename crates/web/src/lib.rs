@@ -5,6 +5,7 @@ pub mod account;
 pub mod archive;
 pub mod audit_log;
 pub mod auth;
+pub mod care;
 pub mod config;
 pub mod duplicates;
 pub mod error;
@@ -41,6 +42,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "home", description = "首页统计"),
         (name = "org", description = "组织架构:行政区划、乡镇(街道)社工站、承接方"),
         (name = "users", description = "用户管理:管理范围内的账号、重置密码、解锁、两步验证"),
+        (name = "care", description = "老年人档案与定期走访(8.2.1.1)、儿童监护档案与监护缺失预警(8.3.1)"),
         (name = "persons", description = "服务对象档案(7.6.4):登记、查询、修改、查看完整证件号(留痕)"),
         (name = "audit", description = "审计日志(哈希链,只读;《网络安全法》第二十一条:至少保存六个月)")
     )
@@ -57,6 +59,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(persons::api::router())
         .merge(duplicates::api::router())
         .merge(transfers::api::router())
+        .merge(care::api::router())
         .merge(audit_log::api::router())
         .split_for_parts()
 }
@@ -72,6 +75,7 @@ pub fn app(state: AppState) -> Router {
         .merge(users::pages::router())
         .merge(audit_log::pages::router())
         .merge(account::pages::router())
+        .merge(care::pages::router())
         .merge(archive::router())
         .merge(persons::pages::router())
         .merge(duplicates::pages::router())

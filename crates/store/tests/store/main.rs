@@ -2,6 +2,7 @@
 
 mod accounts;
 mod audit_chain;
+mod care;
 mod login_sessions;
 mod moves;
 mod org_tree;

@@ -60,8 +60,13 @@ db_test!(fn likely_duplicates_merge_keeping_both_histories(t) {
     // The whole county sees the third record too.
     let county = viewer(&["430202"]);
     assert_eq!(t.db.read(|c| duplicates::likely(c, &county)).unwrap().len(), 3);
+    // b has an elderly archive (8.2.1.1); a has none: it moves with the merge.
+    let fields = shegong_domain::care::ElderlyFields { living_arrangement: "alone", carers: Vec::new(), visit_interval_days: 7, notes: String::new() };
+    t.db.write(|c| shegong_store::care::save_elderly(c, &t.keys, b, &fields, None, dates::today(), &actor(), 150)).unwrap();
     // Merge b into a: a gets b's ID, phone, category and history; b stays, marked.
     t.db.write(|c| duplicates::merge(c, &v, a, b, &actor(), 200)).unwrap();
+    assert!(t.db.read(|c| shegong_store::care::elderly(c, a)).unwrap().is_some(), "the care archive moved");
+    assert!(t.db.read(|c| shegong_store::care::elderly(c, b)).unwrap().is_none());
     let (kept, cats) = t.db.read(|c| persons::get(c, &v, a)).unwrap();
     assert_eq!(kept.id_number_masked.as_deref(), Some("1101**********002X"));
     assert_eq!(t.db.read(|c| persons::reveal(c, &t.keys, &v, a, Secret::Phone)).unwrap().as_deref(), Some("13812345678"));
