@@ -97,3 +97,8 @@ fn worker_registers_finds_reveals_and_edits_a_person() {
         ],
     );
 }
+
+#[test]
+fn worker_records_a_visit_and_reports_a_guardianship_gap() {
+    run_script("care.mjs", &["care-elderly", "care-alerts"]);
+}
