@@ -6,6 +6,7 @@
 pub mod account;
 pub mod clock;
 pub mod dates;
+pub mod household;
 pub mod id_number;
 pub mod msg;
 pub mod org;
