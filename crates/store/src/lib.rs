@@ -11,6 +11,8 @@ pub use error::{StoreError, StoreResult};
 pub mod audit;
 pub mod backup;
 pub mod bulk;
+pub mod communities;
+pub mod households;
 pub mod org;
 pub mod passwords;
 pub mod persons;
