@@ -4,6 +4,7 @@ mod accounts;
 mod audit_chain;
 mod login_sessions;
 mod org_tree;
+mod households;
 mod people;
 
 use shegong_store::Db;

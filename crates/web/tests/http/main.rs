@@ -6,6 +6,7 @@ mod access_matrix;
 mod account;
 mod audit_log;
 mod bad_input;
+mod households;
 mod login;
 mod ops;
 mod org;
