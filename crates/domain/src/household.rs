@@ -117,9 +117,21 @@ pub const ASSISTANCE_CATEGORIES: [Choice; 7] = [
     ("dibao", "最低生活保障(低保)", "minimum living guarantee"),
     ("near_dibao", "低保边缘家庭", "near-dibao household"),
     ("tekun", "特困人员救助供养", "extreme poverty support"),
-    ("rigid_spending", "刚性支出困难家庭", "rigid-spending hardship"),
-    ("temporary_urgent", "临时救助(急难型)", "temporary aid (emergency)"),
-    ("temporary_spending", "临时救助(支出型)", "temporary aid (spending)"),
+    (
+        "rigid_spending",
+        "刚性支出困难家庭",
+        "rigid-spending hardship",
+    ),
+    (
+        "temporary_urgent",
+        "临时救助(急难型)",
+        "temporary aid (emergency)",
+    ),
+    (
+        "temporary_spending",
+        "临时救助(支出型)",
+        "temporary aid (spending)",
+    ),
     ("monitoring", "防返贫监测对象", "poverty-relapse monitoring"),
 ];
 
@@ -151,7 +163,8 @@ pub const REVIEW_RESULTS: [Choice; 3] = [
     ("stop", "停止(退出)", "stop"),
 ];
 
-const RESULT_ALIASES: [(&str, &str); 3] = [("继续", "continue"), ("调整", "adjust"), ("停止", "stop")];
+const RESULT_ALIASES: [(&str, &str); 3] =
+    [("继续", "continue"), ("调整", "adjust"), ("停止", "stop")];
 
 pub fn review_result(v: &str) -> Result<&'static str, Msg> {
     if let Some(c) = pick(&REVIEW_RESULTS, v) {
@@ -181,7 +194,7 @@ pub fn parse_yuan(input: &str) -> Result<i64, Msg> {
         .trim_start_matches(['¥', '￥'])
         .trim_end_matches('元')
         .chars()
-        .filter(|c| *c != ',' && *c != ',' && *c != ' ')
+        .filter(|c| !matches!(c, ',' | '\u{FF0C}' | ' ' | '\u{3000}'))
         .map(|c| if c == '。' || c == '.' { '.' } else { c })
         .collect();
     if s.starts_with('-') {
@@ -218,7 +231,11 @@ pub fn parse_yuan(input: &str) -> Result<i64, Msg> {
         1 => frac.parse::<i64>().map_err(|_| bad())? * 10,
         _ => frac.parse().map_err(|_| bad())?,
     };
-    amount(w.checked_mul(100).and_then(|x| x.checked_add(f)).ok_or_else(bad)?)
+    amount(
+        w.checked_mul(100)
+            .and_then(|x| x.checked_add(f))
+            .ok_or_else(bad)?,
+    )
 }
 
 fn negative() -> Msg {
@@ -588,10 +605,7 @@ pub fn validate_investigation(
         amounts(&mut inv, "spending", &SPENDING_KINDS, &i.spending);
     let savings_fen = match &i.savings {
         None => 0,
-        Some(a) => inv
-            .check("savings", a.fen())
-            .flatten()
-            .unwrap_or_default(),
+        Some(a) => inv.check("savings", a.fen()).flatten().unwrap_or_default(),
     };
     let line = |field, v: &Option<String>, n, inv: &mut Invalid| {
         inv.check(field, text::one_line(v.as_deref().unwrap_or_default(), n))
@@ -673,11 +687,19 @@ pub fn validate_review(i: &ReviewInput, today: Date) -> Result<Review, Invalid> 
     if reviewed_on.is_some_and(|d| d > today) {
         inv.add(
             "reviewed_on",
-            Msg::new("复核日期不能晚于今天", "the review date cannot be in the future"),
+            Msg::new(
+                "复核日期不能晚于今天",
+                "the review date cannot be in the future",
+            ),
         );
     }
     let result = inv.check("result", review_result(&i.result));
-    let next_due = match i.next_due.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let next_due = match i
+        .next_due
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(d) => inv.check("next_due", crate::dates::parse(d)),
         None => None,
     };
@@ -833,6 +855,7 @@ mod tests {
     fn yuan_as_typed() {
         assert_eq!(parse_yuan("1234").unwrap(), 123_400);
         assert_eq!(parse_yuan("1,234.5").unwrap(), 123_450);
+        assert_eq!(parse_yuan("1\u{FF0C}234").unwrap(), 123_400);
         assert_eq!(parse_yuan("¥0.05").unwrap(), 5);
         assert_eq!(parse_yuan("１２.３４元").unwrap(), 1234);
         assert_eq!(parse_yuan(".5").unwrap(), 50);
@@ -891,7 +914,11 @@ mod tests {
     fn a_good_investigation() {
         let v = validate_investigation(&input(), date!(2026 - 11 - 29), &[1, 2, 3]).unwrap();
         assert_eq!(v.total_income_fen, 1_800_000);
-        assert_eq!(v.incomes.len(), 1, "the same kind adds up; empty ones are left out");
+        assert_eq!(
+            v.incomes.len(),
+            1,
+            "the same kind adds up; empty ones are left out"
+        );
         assert_eq!(v.per_capita_monthly_fen, 75_000);
         assert_eq!(v.members[0].hukou, "rural");
         assert_eq!(v.members[0].health, "chronic");

@@ -12,7 +12,7 @@ use serde::Serialize;
 use shegong_domain::household::CommunityFields;
 use shegong_domain::org::OrgLevel;
 use shegong_domain::scope::Scope;
-use shegong_domain::{Msg, Invalid};
+use shegong_domain::{Invalid, Msg};
 
 diesel::table! {
     community_profiles (code) {
@@ -212,7 +212,10 @@ pub fn list(
     if q.is_some_and(|q| q.chars().count() > 50) {
         return Err(StoreError::Invalid(Invalid::one(
             "q",
-            Msg::new("搜索内容不能超过 50 个字", "a search is at most 50 characters"),
+            Msg::new(
+                "搜索内容不能超过 50 个字",
+                "a search is at most 50 characters",
+            ),
         )));
     }
     let build = || {

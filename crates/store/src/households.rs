@@ -11,9 +11,7 @@ use crate::query::{Listing, Page, like_contains};
 use crate::schema::{household_members, households, person_assignments, persons as p};
 use diesel::prelude::*;
 use serde::Serialize;
-use shegong_domain::household::{
-    self as dh, HouseholdFields, Investigation, MemberRecord, Review,
-};
+use shegong_domain::household::{self as dh, HouseholdFields, Investigation, MemberRecord, Review};
 use shegong_domain::policy::Sensitivity;
 use shegong_domain::scope::Scope;
 use shegong_domain::{Msg, dates};
@@ -107,8 +105,9 @@ pub struct Summary {
     pub member_count: i64,
 }
 
-type PersonCond =
-    Box<dyn BoxableExpression<p::table, crate::db::MultiBackend, SqlType = diesel::sql_types::Bool>>;
+type PersonCond = Box<
+    dyn BoxableExpression<p::table, crate::db::MultiBackend, SqlType = diesel::sql_types::Bool>,
+>;
 
 /// People the viewer may see: in scope, and not a confidential record hidden from them (the
 /// same rule as `persons`).
@@ -120,7 +119,13 @@ fn visible_person(v: &Viewer) -> PersonCond {
     let mine = person_assignments::table
         .filter(person_assignments::user_id.eq(v.user_id))
         .select(person_assignments::person_id);
-    Box::new(scope.and(p::sensitivity.ne(Sensitivity::Confidential.id()).or(p::id.eq_any(mine))))
+    Box::new(
+        scope.and(
+            p::sensitivity
+                .ne(Sensitivity::Confidential.id())
+                .or(p::id.eq_any(mine)),
+        ),
+    )
 }
 
 fn not_in_station() -> StoreError {
@@ -134,7 +139,11 @@ fn not_in_station() -> StoreError {
 }
 
 fn same_station(a: &str, b: &str) -> bool {
-    let st = |c: &str| shegong_domain::org::OrgCode::parse(c).ok().and_then(|c| c.station());
+    let st = |c: &str| {
+        shegong_domain::org::OrgCode::parse(c)
+            .ok()
+            .and_then(|c| c.station())
+    };
     matches!((st(a), st(b)), (Some(x), Some(y)) if x == y)
 }
 
@@ -648,7 +657,10 @@ pub fn add_investigation(
 }
 
 /// A household's investigations, newest first (the caller checked the household is in scope).
-pub fn investigations(conn: &mut DbConn, household_id: i64) -> StoreResult<Vec<InvestigationRecord>> {
+pub fn investigations(
+    conn: &mut DbConn,
+    household_id: i64,
+) -> StoreResult<Vec<InvestigationRecord>> {
     household_investigations::table
         .filter(household_investigations::household_id.eq(household_id))
         .order((
@@ -785,7 +797,8 @@ pub fn reviews_due(
         b
     };
     let total: i64 = build().count().get_result(conn)?;
-    let rows: Vec<(ReviewRow, (String, String, Option<i64>))> = build()
+    type DueJoin = (ReviewRow, (String, String, Option<i64>));
+    let rows: Vec<DueJoin> = build()
         .order((assistance_reviews::next_due, assistance_reviews::id))
         .limit(page.per_page)
         .offset(page.offset())

@@ -4,8 +4,8 @@
 pub mod account;
 pub mod archive;
 pub mod audit_log;
-pub mod communities;
 pub mod auth;
+pub mod communities;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -2,9 +2,9 @@
 
 mod accounts;
 mod audit_chain;
+mod households;
 mod login_sessions;
 mod org_tree;
-mod households;
 mod people;
 
 use shegong_store::Db;

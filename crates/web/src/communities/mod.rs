@@ -37,7 +37,8 @@ pub async fn list(
 ) -> Result<Listing<Entry>, AppError> {
     ensure_reader(info)?;
     let scope = info.principal.scope.clone();
-    st.read(move |c| cs::list(c, &scope, q.as_deref(), page)).await
+    st.read(move |c| cs::list(c, &scope, q.as_deref(), page))
+        .await
 }
 
 pub async fn get(st: &AppState, info: &AuthInfo, code: &str) -> Result<Detail, AppError> {

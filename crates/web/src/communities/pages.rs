@@ -167,13 +167,55 @@ async fn detail_page(
         ],
         None => shown.clone(),
     };
-    let meta: [(&'static str, &'static str, &'static str, &'static str, &'static str); 6] = [
-        ("population", "人口结构", "Population structure", "户数、人口、年龄与性别构成、外出务工、留守老人和儿童等", "households, people, age and sex, migrant workers, people left behind"),
-        ("history", "历史变迁", "History", "建村(社区)沿革、区划调整、重大事件", "origins, boundary changes, major events"),
-        ("culture", "文化习俗", "Culture and customs", "民族、方言、节庆、婚丧习俗、宗族与信仰", "ethnic groups, dialect, festivals, customs, clans and beliefs"),
-        ("resources", "重点资源", "Key resources", "学校、卫生室、养老设施、活动场地、产业、能人", "schools, clinics, elderly-care places, meeting places, industries, capable people"),
-        ("organisations", "社区组织", "Organisations", "村(居)委会、老年协会、志愿队、社会组织", "village committee, elders' association, volunteer teams, social organisations"),
-        ("sources", "资料来源", "Sources", "文献、社区资料、媒体报道、走访访谈(9.3.1.1.1)", "documents, community records, media reports, visits and interviews (9.3.1.1.1)"),
+    let meta: [(
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    ); 6] = [
+        (
+            "population",
+            "人口结构",
+            "Population structure",
+            "户数、人口、年龄与性别构成、外出务工、留守老人和儿童等",
+            "households, people, age and sex, migrant workers, people left behind",
+        ),
+        (
+            "history",
+            "历史变迁",
+            "History",
+            "建村(社区)沿革、区划调整、重大事件",
+            "origins, boundary changes, major events",
+        ),
+        (
+            "culture",
+            "文化习俗",
+            "Culture and customs",
+            "民族、方言、节庆、婚丧习俗、宗族与信仰",
+            "ethnic groups, dialect, festivals, customs, clans and beliefs",
+        ),
+        (
+            "resources",
+            "重点资源",
+            "Key resources",
+            "学校、卫生室、养老设施、活动场地、产业、能人",
+            "schools, clinics, elderly-care places, meeting places, industries, capable people",
+        ),
+        (
+            "organisations",
+            "社区组织",
+            "Organisations",
+            "村(居)委会、老年协会、志愿队、社会组织",
+            "village committee, elders' association, volunteer teams, social organisations",
+        ),
+        (
+            "sources",
+            "资料来源",
+            "Sources",
+            "文献、社区资料、媒体报道、走访访谈(9.3.1.1.1)",
+            "documents, community records, media reports, visits and interviews (9.3.1.1.1)",
+        ),
     ];
     let fields = meta
         .iter()
@@ -229,7 +271,10 @@ async fn detail(
     Q(q): Q<DoneQ>,
 ) -> Result<Response, AppError> {
     let saved = q.done.as_deref() == Some("saved");
-    Ok(Page(detail_page(&st, l, &info, &code, None, Errors::default(), saved).await?).into_response())
+    Ok(
+        Page(detail_page(&st, l, &info, &code, None, Errors::default(), saved).await?)
+            .into_response(),
+    )
 }
 
 async fn save(
@@ -249,8 +294,10 @@ async fn save(
     };
     let (status, errors) = match super::save(&st, &info, &code, input, Some(f.version)).await {
         Ok(_) => {
-            return Ok(Redirect::to(&format!("/communities/{}?done=saved", url_encode(&code)))
-                .into_response());
+            return Ok(
+                Redirect::to(&format!("/communities/{}?done=saved", url_encode(&code)))
+                    .into_response(),
+            );
         }
         Err(AppError::Invalid(i)) => (StatusCode::UNPROCESSABLE_ENTITY, Errors::from(&i, l)),
         Err(AppError::Conflict(m)) => (StatusCode::CONFLICT, Errors::one("sources", &m, l)),

@@ -16,9 +16,7 @@ use crate::error::AppError;
 use crate::persons::{ensure_reader, viewer};
 use crate::state::AppState;
 use serde_json::json;
-use shegong_domain::household::{
-    self as dh, HouseholdInput, InvestigationInput, ReviewInput,
-};
+use shegong_domain::household::{self as dh, HouseholdInput, InvestigationInput, ReviewInput};
 use shegong_domain::org::{OrgCode, OrgLevel};
 use shegong_domain::policy::{Action, Sensitivity, Target, role_may};
 use shegong_domain::{Invalid, Msg, dates};
@@ -41,7 +39,8 @@ pub struct Detail {
 }
 
 fn may_write(info: &AuthInfo, org_code: &str) -> bool {
-    info.check(Action::WriteRecord, &Target::at(org_code)).is_ok()
+    info.check(Action::WriteRecord, &Target::at(org_code))
+        .is_ok()
 }
 
 /// The place of a household: a village (community) or a station in the writer's scope.
@@ -103,7 +102,10 @@ fn strictest(members: &[Member]) -> Sensitivity {
 }
 
 /// Drops investigated members the viewer may not see.
-fn only_visible(mut list: Vec<InvestigationRecord>, members: &[Member]) -> Vec<InvestigationRecord> {
+fn only_visible(
+    mut list: Vec<InvestigationRecord>,
+    members: &[Member],
+) -> Vec<InvestigationRecord> {
     for i in &mut list {
         i.members
             .retain(|m| members.iter().any(|x| x.person_id == m.person_id));
@@ -257,13 +259,14 @@ pub async fn add_member(
     let v = viewer(info);
     let now = shegong_domain::clock::now();
     st.write(move |c| {
-        let added = hs::add_member(c, &v, &hh, person_id, rel, &actor, now).map_err(|e| match e {
-            StoreError::NotFound => StoreError::Invalid(Invalid::one(
-                "person_id",
-                Msg::new("找不到这位服务对象", "no such person"),
-            )),
-            other => other,
-        })?;
+        let added =
+            hs::add_member(c, &v, &hh, person_id, rel, &actor, now).map_err(|e| match e {
+                StoreError::NotFound => StoreError::Invalid(Invalid::one(
+                    "person_id",
+                    Msg::new("找不到这位服务对象", "no such person"),
+                )),
+                other => other,
+            })?;
         if added != hs::Added::Unchanged {
             audit::append(
                 c,

@@ -109,7 +109,11 @@ fn yuan(fen: i64) -> String {
 }
 
 /// Errors of a form as (status, messages), or the error itself when it is not about the input.
-fn form_error(e: AppError, l: Lang, field_for_conflict: &str) -> Result<(StatusCode, Errors), AppError> {
+fn form_error(
+    e: AppError,
+    l: Lang,
+    field_for_conflict: &str,
+) -> Result<(StatusCode, Errors), AppError> {
     match e {
         AppError::Invalid(i) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Errors::from(&i, l))),
         AppError::Conflict(m) => Ok((StatusCode::CONFLICT, Errors::one(field_for_conflict, &m, l))),
@@ -263,7 +267,11 @@ async fn new_page(
     Ok(NewPage {
         c: Chrome::for_user(l, info, "/households/new"),
         places: places(st, info).await?,
-        degrees: opts(l, &shegong_domain::person::DIFFICULTY_DEGREES, &v.difficulty_degree),
+        degrees: opts(
+            l,
+            &shegong_domain::person::DIFFICULTY_DEGREES,
+            &v.difficulty_degree,
+        ),
         v,
         errors,
     })
@@ -309,7 +317,9 @@ async fn new_submit(
         Err(e) => Err(e),
     };
     let (status, errors) = match result {
-        Ok(id) => return Ok(Redirect::to(&format!("/households/{id}?done=created")).into_response()),
+        Ok(id) => {
+            return Ok(Redirect::to(&format!("/households/{id}?done=created")).into_response());
+        }
         Err(AppError::NotFound) => (
             StatusCode::NOT_FOUND,
             Errors::one(
@@ -461,11 +471,13 @@ fn notice(l: Lang, done: Option<&str>) -> Option<&'static str> {
     })
 }
 
-fn investigation_view(i: shegong_store::households::InvestigationRecord, names: &HashMap<i64, String>, l: Lang) -> InvestigationView {
+fn investigation_view(
+    i: shegong_store::households::InvestigationRecord,
+    names: &HashMap<i64, String>,
+    l: Lang,
+) -> InvestigationView {
     let lab = |list: &'static [Choice], code: &str| -> &'static str {
-        dh::pick(list, code)
-            .map(|c| l.t(c.1, c.2))
-            .unwrap_or("")
+        dh::pick(list, code).map(|c| l.t(c.1, c.2)).unwrap_or("")
     };
     let amounts = |v: &[dh::Amount], list: &'static [Choice]| -> Vec<AmountView> {
         v.iter()
@@ -635,7 +647,11 @@ async fn detail_page(
         reviews,
         may_write: d.may_write,
         notice: x.notice,
-        degrees: opts(l, &shegong_domain::person::DIFFICULTY_DEGREES, &edit.difficulty_degree),
+        degrees: opts(
+            l,
+            &shegong_domain::person::DIFFICULTY_DEGREES,
+            &edit.difficulty_degree,
+        ),
         edit,
         edit_errors: x.edit_errors,
         member_q: mq,
@@ -713,9 +729,7 @@ async fn member_add(
     };
     let (status, errors) = match r {
         Ok(_) => {
-            return Ok(
-                Redirect::to(&format!("/households/{id}?done=member_added")).into_response(),
-            );
+            return Ok(Redirect::to(&format!("/households/{id}?done=member_added")).into_response());
         }
         Err(e) => form_error(e, l, "person_id")?,
     };

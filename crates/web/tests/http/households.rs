@@ -46,7 +46,8 @@ async fn form(api: &Api, path: &str, fields: &[(&str, &str)]) -> Response {
 
 /// Markup typed into a field shows as text, never as markup.
 fn escaped(html: &str, what: &str) -> bool {
-    !html.contains("<script>alert") && (html.contains(&format!("&lt;{what}")) || html.contains(&format!("&#60;{what}")))
+    !html.contains("<script>alert")
+        && (html.contains(&format!("&lt;{what}")) || html.contains(&format!("&#60;{what}")))
 }
 
 fn day(offset: i64) -> String {
