@@ -195,7 +195,7 @@ pub fn parse_yuan(input: &str) -> Result<i64, Msg> {
         .trim_end_matches('元')
         .chars()
         .filter(|c| !matches!(c, ',' | '\u{FF0C}' | ' ' | '\u{3000}'))
-        .map(|c| if c == '。' || c == '.' { '.' } else { c })
+        .map(|c| if c == '\u{FF0E}' { '.' } else { c })
         .collect();
     if s.starts_with('-') {
         return Err(negative());
@@ -856,6 +856,7 @@ mod tests {
         assert_eq!(parse_yuan("1234").unwrap(), 123_400);
         assert_eq!(parse_yuan("1,234.5").unwrap(), 123_450);
         assert_eq!(parse_yuan("1\u{FF0C}234").unwrap(), 123_400);
+        assert_eq!(parse_yuan("１２\u{FF0E}５").unwrap(), 1250);
         assert_eq!(parse_yuan("¥0.05").unwrap(), 5);
         assert_eq!(parse_yuan("１２.３４元").unwrap(), 1234);
         assert_eq!(parse_yuan(".5").unwrap(), 50);
