@@ -394,6 +394,17 @@ pub async fn list(
     st.read(move |c| hs::list(c, &v, q.as_deref(), page)).await
 }
 
+/// The household of a person the caller may see, for a link from the person's page.
+pub async fn of_person(
+    st: &AppState,
+    info: &AuthInfo,
+    person_id: i64,
+) -> Result<Option<i64>, AppError> {
+    ensure_reader(info)?;
+    let v = viewer(info);
+    st.read(move |c| hs::household_of(c, &v, person_id)).await
+}
+
 /// `due`, `overdue` or both (empty).
 pub fn due_filter(s: Option<&str>) -> Result<DueFilter, AppError> {
     match s.map(str::trim).unwrap_or_default() {

@@ -458,3 +458,29 @@ http_test!(async fn the_routes_are_documented(app) {
     }
     assert!(paths["/api/v1/communities/{code}"]["put"].is_object());
 });
+
+// Every role × reading and changing a household, in scope (月塘) and out of it (芦淞区). Written
+// out, not derived from the policy.
+http_test!(async fn the_household_access_matrix(app) {
+    const ROLES: [&str; 8] = ["admin", "purchaser", "operator", "head", "worker", "supervisor", "liaison", "volunteer"];
+    let ours = household(&app.api("worker").await, None).await;
+    let lusong = app.api("lusong_head").await;
+    let r = lusong.post("/api/v1/households", json!({"org_code": "430203001", "address": "芦淞"})).await;
+    assert_eq!(r.status(), 201);
+    let theirs = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let read_in = [403, 403, 403, 200, 200, 200, 403, 403];
+    let read_out = [403, 403, 403, 404, 404, 404, 403, 403];
+    let write_in = [403, 403, 403, 200, 200, 403, 403, 403];
+    let write_out = [403, 403, 403, 404, 404, 404, 403, 403];
+    for (i, who) in ROLES.iter().enumerate() {
+        let api = app.api(who).await;
+        for (id, read, write) in [(ours, read_in[i], write_in[i]), (theirs, read_out[i], write_out[i])] {
+            let r = api.get(&format!("/api/v1/households/{id}")).await;
+            assert_eq!(r.status().as_u16(), read, "{who} reads household {id}");
+            let r = put(&api, &format!("/api/v1/households/{id}"), json!({"org_code": if id == ours { VILLAGE } else { "430203001" }, "address": "改"})).await;
+            assert_eq!(r.status().as_u16(), write, "{who} changes household {id}");
+            let r = api.get(&format!("/households/{id}")).await;
+            assert_eq!(r.status().as_u16(), read, "{who} opens the page of household {id}");
+        }
+    }
+});
