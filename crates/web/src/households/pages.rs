@@ -853,7 +853,38 @@ async fn investigation_page(
     if !d.may_write {
         return Err(AppError::forbidden());
     }
-    let val = |k: &str| typed.map(|t| t.get(k)).unwrap_or_default();
+    // A new form starts from the last investigation's answers about each member (a
+    // re-investigation mostly confirms them); what was typed is kept when the form comes back.
+    let last: HashMap<i64, &dh::MemberRecord> = d
+        .investigations
+        .first()
+        .map(|i| i.members.iter().map(|m| (m.person_id, m)).collect())
+        .unwrap_or_default();
+    let prior = |k: &str| -> String {
+        let Some((pid, field)) = k
+            .strip_prefix('m')
+            .and_then(|r| r.split_once('_'))
+            .and_then(|(p, f)| Some((p.parse::<i64>().ok()?, f)))
+        else {
+            return String::new();
+        };
+        let Some(m) = last.get(&pid) else {
+            return String::new();
+        };
+        match field {
+            "hukou" => m.hukou.clone(),
+            "health" => m.health.clone(),
+            "disability" => m.disability.clone(),
+            "employment" => m.employment.clone(),
+            "education" => m.education.clone(),
+            "marriage" => m.marriage.clone(),
+            _ => String::new(),
+        }
+    };
+    let val = |k: &str| match typed {
+        Some(t) => t.get(k),
+        None => prior(k),
+    };
     let members = d
         .members
         .iter()

@@ -246,6 +246,7 @@ http_test!(async fn investigations_compute_per_capita_income_and_refuse_bad_inpu
     let new = format!("/households/{id}/investigations/new");
     let html = worker.get(&new).await.text().await.unwrap();
     assert!(html.contains("name=\"_csrf\"") && html.contains(&format!("name=\"m{a}_include\"")));
+    assert!(html.contains("<option value=\"chronic\" selected>"), "the last answers are the starting point");
     let inc = format!("m{a}_include");
     let hk = format!("m{a}_hukou");
     let r = form(&worker, &new, &[("date", &day(0)), ("investigator", "张社工"), ("investigator", ""), (&inc, "1"), (&hk, "rural"), ("income_wages", "-5")]).await;
