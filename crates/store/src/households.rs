@@ -499,13 +499,21 @@ pub fn list(
         .select(HouseholdRow::as_select())
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let counts: std::collections::HashMap<i64, i64> = household_members::table
+    // Members the viewer may see, counted per household (a hidden member is not even counted).
+    let pairs: Vec<(i64, i64)> = household_members::table
         .filter(household_members::household_id.eq_any(&ids))
-        .group_by(household_members::household_id)
-        .select((household_members::household_id, diesel::dsl::count_star()))
-        .load::<(i64, i64)>(conn)?
-        .into_iter()
-        .collect();
+        .select((
+            household_members::household_id,
+            household_members::person_id,
+        ))
+        .load(conn)?;
+    let seen = visible_names(conn, v, pairs.iter().map(|p| p.1))?;
+    let mut counts: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    for (h, pid) in pairs {
+        if seen.contains_key(&pid) {
+            *counts.entry(h).or_default() += 1;
+        }
+    }
     let heads = visible_names(conn, v, rows.iter().filter_map(|r| r.head_person_id))?;
     let items = rows
         .into_iter()

@@ -281,6 +281,8 @@ http_test!(async fn reading_a_household_with_a_child_is_audited(app) {
     let h: Value = colleague.get(&format!("/api/v1/households/{id}")).await.json().await.unwrap();
     assert_eq!(h["members"].as_array().unwrap().len(), 2);
     assert!(!h.to_string().contains("保密人"));
+    let l: Value = colleague.get("/api/v1/households").await.json().await.unwrap();
+    assert_eq!(l["items"][0]["member_count"], 2, "a hidden member is not even counted");
     let h: Value = app.api("head").await.get(&format!("/api/v1/households/{id}")).await.json().await.unwrap();
     assert_eq!(h["members"].as_array().unwrap().len(), 3, "the station head sees everyone");
 });
