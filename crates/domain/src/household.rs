@@ -370,6 +370,8 @@ pub struct InvestigationInput {
     pub savings: Option<AmountInput>,
     pub business: Option<String>,
     pub notes: Option<String>,
+    /// The investigators and the family members signed the paper form (调查人员和家庭成员签字).
+    pub signed: bool,
 }
 
 /// One member as investigated.
@@ -409,6 +411,7 @@ pub struct Investigation {
     pub spending: Vec<Amount>,
     pub property: Property,
     pub notes: String,
+    pub signed: bool,
     pub total_income_fen: i64,
     pub total_spending_fen: i64,
     pub per_capita_monthly_fen: i64,
@@ -623,6 +626,15 @@ pub fn validate_investigation(
             text::notes(i.notes.as_deref().unwrap_or_default(), 2000),
         )
         .unwrap_or_default();
+    if !i.signed {
+        inv.add(
+            "signed",
+            Msg::new(
+                "请确认调查人员和家庭成员已在调查表上签字",
+                "confirm that the investigators and the family signed the form",
+            ),
+        );
+    }
     inv.into_result()?;
     let (Some(date), Some(pc)) = (
         date,
@@ -641,6 +653,7 @@ pub fn validate_investigation(
         spending,
         property,
         notes,
+        signed: true,
         total_income_fen,
         total_spending_fen,
         per_capita_monthly_fen: pc,
@@ -907,6 +920,7 @@ mod tests {
             ],
             spending: vec![("medical".into(), AmountInput::Fen(500_000))],
             savings: Some(AmountInput::Yuan("2000.5".into())),
+            signed: true,
             ..Default::default()
         }
     }
@@ -938,11 +952,19 @@ mod tests {
             person_id: 99,
             ..Default::default()
         });
+        i.signed = false;
         let e = validate_investigation(&i, date!(2026 - 11 - 29), &[1, 2]).unwrap_err();
         let fields: Vec<_> = e.errors.iter().map(|e| e.field).collect();
         assert_eq!(
             fields,
-            ["date", "investigators", "members", "incomes", "spending"]
+            [
+                "date",
+                "investigators",
+                "members",
+                "incomes",
+                "spending",
+                "signed"
+            ]
         );
         let mut i = input();
         i.investigators = vec!["<script>".into(), "李四".into()];

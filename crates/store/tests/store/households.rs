@@ -129,6 +129,7 @@ db_test!(fn investigations_and_reviews_due(t) {
         investigators: vec!["张三".into(), "李四".into()],
         members: vec![MemberInput { person_id: a, hukou: Some("rural".into()), ..Default::default() }],
         incomes: vec![("pension".into(), AmountInput::Fen(1_000_000))],
+        signed: true,
         ..Default::default()
     };
     let i = dh::validate_investigation(&input, dates::today(), &[a]).unwrap();

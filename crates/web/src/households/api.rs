@@ -331,6 +331,9 @@ pub struct InvestigationIn {
     #[serde(default)]
     property: Option<PropertyIn>,
     notes: Option<String>,
+    /// `true`: the investigators and the family members signed the paper form (required).
+    #[serde(default)]
+    signed: bool,
 }
 
 impl InvestigationIn {
@@ -364,6 +367,7 @@ impl InvestigationIn {
             savings: p.savings_fen.map(AmountInput::Fen),
             business: p.business,
             notes: self.notes,
+            signed: self.signed,
         }
     }
 }
@@ -383,6 +387,7 @@ pub struct InvestigationOut {
     #[schema(value_type = Object)]
     property: dh::Property,
     notes: String,
+    signed: bool,
     member_count: i64,
     total_income_fen: i64,
     total_spending_fen: i64,
@@ -404,6 +409,7 @@ impl From<InvestigationRecord> for InvestigationOut {
             spending: i.spending,
             property: i.property,
             notes: i.notes,
+            signed: i.signed,
             member_count: i.member_count,
             total_income_fen: i.total_income_fen,
             total_spending_fen: i.total_spending_fen,

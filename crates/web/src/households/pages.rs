@@ -376,6 +376,7 @@ pub struct InvestigationView {
     pub savings: String,
     pub business: String,
     pub notes: String,
+    pub signed: bool,
     pub member_count: i64,
     pub total_income: String,
     pub total_spending: String,
@@ -511,6 +512,7 @@ fn investigation_view(
         savings: yuan(i.property.savings_fen),
         business: i.property.business.clone(),
         notes: i.notes.clone(),
+        signed: i.signed,
         member_count: i.member_count,
         total_income: yuan(i.total_income_fen),
         total_spending: yuan(i.total_spending_fen),
@@ -812,6 +814,7 @@ struct InvestigationPage {
     savings: String,
     business: String,
     notes: String,
+    signed: bool,
     errors: Errors,
     other_errors: Vec<String>,
 }
@@ -936,6 +939,7 @@ async fn investigation_page(
         "vehicles",
         "business",
         "notes",
+        "signed",
     ]);
     Ok(InvestigationPage {
         c: Chrome::for_user(l, info, &format!("/households/{id}/investigations/new")),
@@ -953,6 +957,7 @@ async fn investigation_page(
         savings: val("savings"),
         business: val("business"),
         notes: val("notes"),
+        signed: typed.is_some_and(|t| t.has("signed")),
         errors,
         other_errors,
     })
@@ -1015,6 +1020,7 @@ async fn investigation_submit(
         savings: Some(AmountInput::Yuan(t.get("savings"))),
         business: Some(t.get("business")),
         notes: Some(t.get("notes")),
+        signed: t.has("signed"),
     };
     let (status, errors) = match super::add_investigation(&st, &info, id, input).await {
         Ok(_) => {

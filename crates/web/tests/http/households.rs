@@ -183,7 +183,8 @@ fn investigation(members: &[i64]) -> Value {
         "incomes": [{"kind": "wages", "amount_fen": 1_200_000}, {"kind": "farming", "amount_fen": 600_000}],
         "spending": [{"kind": "medical", "amount_fen": 300_000}],
         "property": {"housing": "砖木结构 80 平方米", "vehicles": "无", "savings_fen": 500_000, "business": ""},
-        "notes": "<script>alert(1)</script> 家中老人长期服药"
+        "notes": "<script>alert(1)</script> 家中老人长期服药",
+        "signed": true
     })
 }
 
@@ -213,9 +214,10 @@ http_test!(async fn investigations_compute_per_capita_income_and_refuse_bad_inpu
     bad["investigators"] = json!(["张社工", " 张社工 "]);
     bad["date"] = json!(day(3));
     bad["incomes"] = json!([{"kind": "wages", "amount_fen": -100}]);
+    bad["signed"] = json!(false);
     let v = problem(worker.post(&path, bad).await, 422).await;
     let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert_eq!(fields, ["date", "investigators", "incomes"]);
+    assert_eq!(fields, ["date", "investigators", "incomes", "signed"]);
     assert!(v.to_string().contains("至少需要两名"));
     let mut bad = investigation(&[a]);
     bad["investigators"] = json!(["<script>alert(1)</script>", "李社工"]);
@@ -253,7 +255,7 @@ http_test!(async fn investigations_compute_per_capita_income_and_refuse_bad_inpu
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("至少需要两名") && html.contains("金额不能为负数"));
-    let r = form(&worker, &new, &[("date", &day(0)), ("investigator", "张社工"), ("investigator", "李社工"), (&inc, "1"), (&hk, "rural"), ("income_wages", "12,000"), ("income_pension", "1200.5")]).await;
+    let r = form(&worker, &new, &[("date", &day(0)), ("investigator", "张社工"), ("investigator", "李社工"), (&inc, "1"), (&hk, "rural"), ("income_wages", "12,000"), ("income_pension", "1200.5"), ("signed", "1")]).await;
     assert_eq!(r.status(), 303);
     let l: Value = worker.get(&path).await.json().await.unwrap();
     assert_eq!(l["items"][0]["total_income_fen"], 1_320_050);

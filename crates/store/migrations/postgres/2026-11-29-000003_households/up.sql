@@ -13,6 +13,8 @@ CREATE TABLE household_investigations (
     spending TEXT NOT NULL,
     property TEXT NOT NULL,
     notes TEXT NOT NULL DEFAULT '',
+    -- The investigators and the family members signed the paper form (domain-rules.md).
+    signed BOOLEAN NOT NULL,
     member_count BIGINT NOT NULL,
     total_income_fen BIGINT NOT NULL,
     total_spending_fen BIGINT NOT NULL,
