@@ -84,6 +84,8 @@ pub struct Member {
     pub gender: Option<String>,
     pub birth_date: Option<String>,
     pub sensitivity: String,
+    /// As on the person's record (`healthy`, `chronic`, `serious`).
+    pub health: Option<String>,
 }
 
 impl Member {
@@ -246,6 +248,7 @@ pub fn members(conn: &mut DbConn, v: &Viewer, id: i64) -> StoreResult<Vec<Member
         Option<String>,
         Option<String>,
         String,
+        Option<String>,
     );
     let rows: Vec<Row> = household_members::table
         .inner_join(p::table)
@@ -259,6 +262,7 @@ pub fn members(conn: &mut DbConn, v: &Viewer, id: i64) -> StoreResult<Vec<Member
             p::gender,
             p::birth_date,
             p::sensitivity,
+            p::health,
         ))
         .load(conn)?;
     let seen = visible_names(conn, v, rows.iter().map(|r| r.0))?;
@@ -266,14 +270,17 @@ pub fn members(conn: &mut DbConn, v: &Viewer, id: i64) -> StoreResult<Vec<Member
         .into_iter()
         .filter(|r| seen.contains_key(&r.0))
         .map(
-            |(person_id, relation, name, org_code, gender, birth_date, sensitivity)| Member {
-                person_id,
-                relation,
-                name,
-                org_code,
-                gender,
-                birth_date,
-                sensitivity,
+            |(person_id, relation, name, org_code, gender, birth_date, sensitivity, health)| {
+                Member {
+                    person_id,
+                    relation,
+                    name,
+                    org_code,
+                    gender,
+                    birth_date,
+                    sensitivity,
+                    health,
+                }
             },
         )
         .collect();

@@ -872,7 +872,16 @@ async fn investigation_page(
             return String::new();
         };
         let Some(m) = last.get(&pid) else {
-            return String::new();
+            // No investigation yet: health as on the person's record.
+            return match field {
+                "health" => d
+                    .members
+                    .iter()
+                    .find(|m| m.person_id == pid)
+                    .and_then(|m| m.health.clone())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
         };
         match field {
             "hukou" => m.hukou.clone(),

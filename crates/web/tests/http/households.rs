@@ -355,7 +355,8 @@ http_test!(async fn reviews_due_and_overdue_for_the_station(app) {
 
 http_test!(async fn household_pages_list_create_and_edit(app) {
     let worker = app.api("worker").await;
-    let a = person(&worker, "欧阳𠮷祥", VILLAGE).await;
+    let a: Value = worker.post("/api/v1/persons", json!({"name": "欧阳𠮷祥", "org_code": VILLAGE, "health": "重病"})).await.json().await.unwrap();
+    let a = a["id"].as_i64().unwrap();
     let html = worker.get("/households/new").await.text().await.unwrap();
     assert!(html.contains("name=\"_csrf\"") && html.contains("value=\"430202001\""));
     let r = form(&worker, "/households/new", &[("org_code", "430202"), ("address", "x"), ("head_person_id", "abc")]).await;
@@ -370,6 +371,8 @@ http_test!(async fn household_pages_list_create_and_edit(app) {
     let html = worker.get(&loc).await.text().await.unwrap();
     assert!(html.contains("家庭已建立") && html.contains(&format!("href=\"/persons/{a}\"")) && html.contains("欧阳𠮷祥"));
     assert!(escaped(&html, "script"));
+    let html = worker.get(&format!("/households/{id}/investigations/new")).await.text().await.unwrap();
+    assert!(html.contains("<option value=\"serious\" selected>"), "health as on the person's record");
     // Find a person at the station and add them.
     let b = person(&worker, "欧阳小明", "430202001002").await;
     let html = worker.get(&format!("/households/{id}?member_q=%E6%AC%A7%E9%98%B3")).await.text().await.unwrap();
