@@ -132,6 +132,8 @@ struct DetailPage {
     may_write: bool,
     errors: Errors,
     saved: bool,
+    /// An earlier version being looked at.
+    viewing: Option<VersionView>,
 }
 
 async fn detail_page(
@@ -139,23 +141,43 @@ async fn detail_page(
     l: Lang,
     info: &Arc<AuthInfo>,
     code: &str,
-    typed: Option<ProfileForm>,
-    errors: Errors,
+    typed: Option<(ProfileForm, Errors)>,
     saved: bool,
+    old: Option<i64>,
 ) -> Result<DetailPage, AppError> {
+    let (typed, errors) = match typed {
+        Some((f, e)) => (Some(f), e),
+        None => (None, Errors::default()),
+    };
     let d = super::get(st, info, code).await?;
     let p = d.profile.as_ref();
     let cur = |f: fn(&shegong_store::communities::Profile) -> &String| {
         p.map(|p| f(p).clone()).unwrap_or_default()
     };
-    let shown = [
-        cur(|p| &p.population),
-        cur(|p| &p.history),
-        cur(|p| &p.culture),
-        cur(|p| &p.resources),
-        cur(|p| &p.organisations),
-        cur(|p| &p.sources),
-    ];
+    let old = old.and_then(|n| d.versions.iter().find(|v| v.version == n));
+    let shown = match old {
+        Some(v) => [
+            v.population.clone(),
+            v.history.clone(),
+            v.culture.clone(),
+            v.resources.clone(),
+            v.organisations.clone(),
+            v.sources.clone(),
+        ],
+        None => [
+            cur(|p| &p.population),
+            cur(|p| &p.history),
+            cur(|p| &p.culture),
+            cur(|p| &p.resources),
+            cur(|p| &p.organisations),
+            cur(|p| &p.sources),
+        ],
+    };
+    let viewing = old.map(|v| VersionView {
+        version: v.version,
+        by: v.updated_by_name.clone(),
+        at: clock::display(v.updated_at),
+    });
     let values = match &typed {
         Some(t) => [
             t.population.clone(),
@@ -165,7 +187,14 @@ async fn detail_page(
             t.organisations.clone(),
             t.sources.clone(),
         ],
-        None => shown.clone(),
+        None => [
+            cur(|p| &p.population),
+            cur(|p| &p.history),
+            cur(|p| &p.culture),
+            cur(|p| &p.resources),
+            cur(|p| &p.organisations),
+            cur(|p| &p.sources),
+        ],
     };
     let meta: [(
         &'static str,
@@ -255,12 +284,15 @@ async fn detail_page(
         fields,
         errors,
         saved,
+        viewing,
     })
 }
 
 #[derive(Deserialize)]
 struct DoneQ {
     done: Option<String>,
+    /// An earlier version to look at.
+    version: Option<i64>,
 }
 
 async fn detail(
@@ -271,10 +303,7 @@ async fn detail(
     Q(q): Q<DoneQ>,
 ) -> Result<Response, AppError> {
     let saved = q.done.as_deref() == Some("saved");
-    Ok(
-        Page(detail_page(&st, l, &info, &code, None, Errors::default(), saved).await?)
-            .into_response(),
-    )
+    Ok(Page(detail_page(&st, l, &info, &code, None, saved, q.version).await?).into_response())
 }
 
 async fn save(
@@ -303,6 +332,6 @@ async fn save(
         Err(AppError::Conflict(m)) => (StatusCode::CONFLICT, Errors::one("sources", &m, l)),
         Err(e) => return Err(e),
     };
-    let page = detail_page(&st, l, &info, &code, Some(f), errors, false).await?;
+    let page = detail_page(&st, l, &info, &code, Some((f, errors)), false, None).await?;
     Ok((status, Page(page)).into_response())
 }

@@ -453,6 +453,8 @@ http_test!(async fn community_profiles_are_versioned(app) {
     assert_eq!(r.status(), 303);
     let html = worker.get(&page).await.text().await.unwrap();
     assert!(escaped(&html, "script&gt;alert(2)") || escaped(&html, "script&#62;alert(2)"));
+    let html = worker.get(&format!("{page}?version=1")).await.text().await.unwrap();
+    assert!(html.contains("正在查看历史版本") && html.contains("1200 户 3500 人"), "an earlier version stays readable");
     assert_eq!(app.api("worker2").await.get(&page).await.status(), 404);
     let html = app.api("supervisor").await.get(&page).await.text().await.unwrap();
     assert!(!html.contains("name=\"version\""), "no form for readers");
