@@ -79,6 +79,26 @@ pub struct Version {
     pub updated_at: i64,
 }
 
+macro_rules! fields_of {
+    ($t:ty) => {
+        impl $t {
+            /// The profile's texts.
+            pub fn fields(&self) -> CommunityFields {
+                CommunityFields {
+                    population: self.population.clone(),
+                    history: self.history.clone(),
+                    culture: self.culture.clone(),
+                    resources: self.resources.clone(),
+                    organisations: self.organisations.clone(),
+                    sources: self.sources.clone(),
+                }
+            }
+        }
+    };
+}
+fields_of!(Profile);
+fields_of!(Version);
+
 /// A village or community in a list, with when its profile was last saved.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
@@ -139,16 +159,10 @@ pub fn save(
             "someone else changed this profile; reload it and edit again",
         )));
     }
-    if let Some(p) = &current {
-        let same = p.population == f.population
-            && p.history == f.history
-            && p.culture == f.culture
-            && p.resources == f.resources
-            && p.organisations == f.organisations
-            && p.sources == f.sources;
-        if same {
-            return Ok((p.version, false));
-        }
+    if let Some(p) = &current
+        && p.fields() == *f
+    {
+        return Ok((p.version, false));
     }
     let version = current_version + 1;
     let values = (

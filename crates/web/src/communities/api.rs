@@ -7,7 +7,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use shegong_domain::household::CommunityInput;
+use shegong_domain::household::{CommunityFields, CommunityInput};
 use shegong_store::query::Page;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -83,6 +83,19 @@ pub struct ProfileFields {
     sources: String,
 }
 
+impl From<CommunityFields> for ProfileFields {
+    fn from(f: CommunityFields) -> Self {
+        ProfileFields {
+            population: f.population,
+            history: f.history,
+            culture: f.culture,
+            resources: f.resources,
+            organisations: f.organisations,
+            sources: f.sources,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct VersionOut {
     version: i64,
@@ -109,32 +122,18 @@ async fn out(st: &AppState, info: &crate::auth::AuthInfo, code: &str) -> ApiResu
         name: d.name,
         profile: d.profile.map(|p| VersionOut {
             version: p.version,
-            updated_by: p.updated_by_name,
+            updated_by: p.updated_by_name.clone(),
             updated_at: p.updated_at,
-            fields: ProfileFields {
-                population: p.population,
-                history: p.history,
-                culture: p.culture,
-                resources: p.resources,
-                organisations: p.organisations,
-                sources: p.sources,
-            },
+            fields: p.fields().into(),
         }),
         history: d
             .versions
             .into_iter()
             .map(|v| VersionOut {
                 version: v.version,
-                updated_by: v.updated_by_name,
+                updated_by: v.updated_by_name.clone(),
                 updated_at: v.updated_at,
-                fields: ProfileFields {
-                    population: v.population,
-                    history: v.history,
-                    culture: v.culture,
-                    resources: v.resources,
-                    organisations: v.organisations,
-                    sources: v.sources,
-                },
+                fields: v.fields().into(),
             })
             .collect(),
     })

@@ -4,7 +4,7 @@
 use crate::auth::{AuthInfo, Authed};
 use crate::error::AppError;
 use crate::extract::{P, Q, UiForm};
-use crate::households::pages::Errors;
+use crate::households::pages::{Errors, Pager};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::ui::{Chrome, Page, url_encode};
@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use shegong_domain::clock;
-use shegong_domain::household::CommunityInput;
+use shegong_domain::household::{CommunityFields, CommunityInput};
 use shegong_store::query::Page as PageQ;
 use std::sync::Arc;
 
@@ -40,10 +40,7 @@ struct ListPage {
     q: String,
     rows: Vec<Row>,
     total: i64,
-    page: i64,
-    pages: i64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 #[derive(Deserialize)]
@@ -61,7 +58,6 @@ async fn list(
     let page = PageQ::new(p.page, Some(50));
     let q = p.q.clone().unwrap_or_default();
     let listing = super::list(&st, &info, p.q.clone(), page).await?;
-    let pages = ((listing.total + page.per_page - 1) / page.per_page).max(1);
     let href = |n: i64| format!("/communities?q={}&page={n}", url_encode(&q));
     Ok(Page(ListPage {
         c: Chrome::for_user(l, &info, "/communities"),
@@ -76,10 +72,7 @@ async fn list(
             })
             .collect(),
         total: listing.total,
-        page: page.page,
-        pages,
-        prev: (page.page > 1).then(|| href(page.page - 1)),
-        next: (page.page < pages).then(|| href(page.page + 1)),
+        pager: Pager::new(listing.total, page, href),
         q,
     })
     .into_response())
@@ -151,28 +144,21 @@ async fn detail_page(
     };
     let d = super::get(st, info, code).await?;
     let p = d.profile.as_ref();
-    let cur = |f: fn(&shegong_store::communities::Profile) -> &String| {
-        p.map(|p| f(p).clone()).unwrap_or_default()
+    let texts = |f: CommunityFields| {
+        [
+            f.population,
+            f.history,
+            f.culture,
+            f.resources,
+            f.organisations,
+            f.sources,
+        ]
     };
+    let current = texts(p.map(|p| p.fields()).unwrap_or_default());
     let old = old.and_then(|n| d.versions.iter().find(|v| v.version == n));
-    let shown = match old {
-        Some(v) => [
-            v.population.clone(),
-            v.history.clone(),
-            v.culture.clone(),
-            v.resources.clone(),
-            v.organisations.clone(),
-            v.sources.clone(),
-        ],
-        None => [
-            cur(|p| &p.population),
-            cur(|p| &p.history),
-            cur(|p| &p.culture),
-            cur(|p| &p.resources),
-            cur(|p| &p.organisations),
-            cur(|p| &p.sources),
-        ],
-    };
+    let shown = old
+        .map(|v| texts(v.fields()))
+        .unwrap_or_else(|| current.clone());
     let viewing = old.map(|v| VersionView {
         version: v.version,
         by: v.updated_by_name.clone(),
@@ -187,14 +173,7 @@ async fn detail_page(
             t.organisations.clone(),
             t.sources.clone(),
         ],
-        None => [
-            cur(|p| &p.population),
-            cur(|p| &p.history),
-            cur(|p| &p.culture),
-            cur(|p| &p.resources),
-            cur(|p| &p.organisations),
-            cur(|p| &p.sources),
-        ],
+        None => current,
     };
     let meta: [(
         &'static str,

@@ -62,6 +62,27 @@ fn place(info: &AuthInfo, code: &str, inv: &mut Invalid) -> Result<Option<OrgCod
     Ok(Some(code))
 }
 
+/// The place and fields of a household, every bad field named at once.
+fn checked(
+    info: &AuthInfo,
+    org_code: &str,
+    input: &HouseholdInput,
+) -> Result<(OrgCode, dh::HouseholdFields), AppError> {
+    let mut inv = Invalid::new();
+    let place = place(info, org_code, &mut inv)?;
+    let fields = match dh::validate_household(input) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            inv.errors.extend(e.errors);
+            None
+        }
+    };
+    match (place, fields) {
+        (Some(p), Some(f)) => Ok((p, f)),
+        _ => Err(AppError::Invalid(inv)),
+    }
+}
+
 fn org_exists(c: &mut DbConn, code: &str) -> StoreResult<()> {
     if org::get_unscoped(c, code)?.is_none() {
         return Err(StoreError::Invalid(Invalid::one(
@@ -123,18 +144,7 @@ pub async fn create(
     if !role_may(info.principal.role, Action::WriteRecord) {
         return Err(AppError::forbidden());
     }
-    let mut inv = Invalid::new();
-    let place = place(info, org_code, &mut inv)?;
-    let fields = match dh::validate_household(&input) {
-        Ok(f) => Some(f),
-        Err(e) => {
-            inv.errors.extend(e.errors);
-            None
-        }
-    };
-    let (Some(place), Some(fields)) = (place, fields) else {
-        return Err(AppError::Invalid(inv));
-    };
+    let (place, fields) = checked(info, org_code, &input)?;
     let keys = st.keys.clone();
     let actor = info.actor();
     let v = viewer(info);
@@ -210,18 +220,7 @@ pub async fn update(
 ) -> Result<Vec<&'static str>, AppError> {
     ensure_reader(info)?;
     writable(st, info, id).await?;
-    let mut inv = Invalid::new();
-    let place = place(info, org_code, &mut inv)?;
-    let fields = match dh::validate_household(&input) {
-        Ok(f) => Some(f),
-        Err(e) => {
-            inv.errors.extend(e.errors);
-            None
-        }
-    };
-    let (Some(place), Some(fields)) = (place, fields) else {
-        return Err(AppError::Invalid(inv));
-    };
+    let (place, fields) = checked(info, org_code, &input)?;
     let keys = st.keys.clone();
     let actor = info.actor();
     let scope = info.principal.scope.clone();

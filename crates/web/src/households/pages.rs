@@ -87,6 +87,27 @@ impl Errors {
     }
 }
 
+/// Page links of a list (`households_pager.html`).
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `href(n)` is the address of page `n` with the list's filters.
+    pub fn new(total: i64, page: PageQ, href: impl Fn(i64) -> String) -> Pager {
+        let pages = ((total + page.per_page - 1) / page.per_page).max(1);
+        Pager {
+            page: page.page,
+            pages,
+            prev: (page.page > 1).then(|| href(page.page - 1)),
+            next: (page.page < pages).then(|| href(page.page + 1)),
+        }
+    }
+}
+
 /// An option of a select.
 pub struct Opt {
     pub code: &'static str,
@@ -145,10 +166,7 @@ struct ListPage {
     q: String,
     rows: Vec<Row>,
     total: i64,
-    page: i64,
-    pages: i64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: Pager,
     can_create: bool,
 }
 
@@ -161,7 +179,6 @@ async fn list(
     let page = PageQ::new(p.page, Some(30));
     let q = p.q.clone().unwrap_or_default();
     let listing = super::list(&st, &info, p.q.clone(), page).await?;
-    let pages = ((listing.total + page.per_page - 1) / page.per_page).max(1);
     let href = |n: i64| format!("/households?q={}&page={n}", url_encode(&q));
     let rows = listing
         .items
@@ -179,10 +196,7 @@ async fn list(
         c: Chrome::for_user(l, &info, "/households"),
         rows,
         total: listing.total,
-        page: page.page,
-        pages,
-        prev: (page.page > 1).then(|| href(page.page - 1)),
-        next: (page.page < pages).then(|| href(page.page + 1)),
+        pager: Pager::new(listing.total, page, href),
         can_create: role_may(info.principal.role, Action::WriteRecord),
         q,
     })
@@ -1069,10 +1083,7 @@ struct DuePage {
     status: String,
     rows: Vec<DueView>,
     total: i64,
-    page: i64,
-    pages: i64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 async fn reviews_due(
@@ -1089,7 +1100,6 @@ async fn reviews_due(
     };
     let page = PageQ::new(q.page, Some(50));
     let listing = super::due(&st, &info, which, page).await?;
-    let pages = ((listing.total + page.per_page - 1) / page.per_page).max(1);
     let href = |n: i64| format!("/households/reviews?status={status}&page={n}");
     let rows = listing
         .items
@@ -1113,10 +1123,7 @@ async fn reviews_due(
         status: status.to_string(),
         rows,
         total: listing.total,
-        page: page.page,
-        pages,
-        prev: (page.page > 1).then(|| href(page.page - 1)),
-        next: (page.page < pages).then(|| href(page.page + 1)),
+        pager: Pager::new(listing.total, page, href),
     })
     .into_response())
 }
