@@ -182,33 +182,41 @@ pub async fn get(st: &AppState, info: &AuthInfo, id: i64) -> Result<Detail, AppE
     let v = viewer(info);
     let keys = st.keys.clone();
     let actor = info.actor();
-    st.write(move |c| {
-        let members = hs::members(c, &v, id)?;
-        let s = strictest(&members);
-        if Action::ReadRecord.audited(s) {
+    // Read in a read transaction (most households hold no sensitive member); the audit entry of a
+    // sensitive read is written before anything is answered.
+    let detail = st
+        .read(move |c| {
+            let members = hs::members(c, &v, id)?;
+            let investigations = only_visible(hs::investigations(c, id)?, &members);
+            let reviews = hs::reviews(c, id)?;
+            let org_name = org::get_unscoped(c, &hh.org_code)?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            Ok(Detail {
+                household: hh,
+                org_name,
+                members,
+                investigations,
+                reviews,
+                may_write: writer,
+            })
+        })
+        .await?;
+    let s = strictest(&detail.members);
+    if Action::ReadRecord.audited(s) {
+        let org_code = detail.household.org_code.clone();
+        st.write(move |c| {
             audit::append(
                 c,
                 &keys,
                 &Event::new(&actor, "household.read", "household", id)
-                    .org(hh.org_code.clone())
+                    .org(org_code)
                     .detail(json!({"sensitivity": s.id()})),
-            )?;
-        }
-        let investigations = only_visible(hs::investigations(c, id)?, &members);
-        let reviews = hs::reviews(c, id)?;
-        let org_name = org::get_unscoped(c, &hh.org_code)?
-            .map(|o| o.name)
-            .unwrap_or_default();
-        Ok(Detail {
-            household: hh,
-            org_name,
-            members,
-            investigations,
-            reviews,
-            may_write: writer,
+            )
         })
-    })
-    .await
+        .await?;
+    }
+    Ok(detail)
 }
 
 pub async fn update(
