@@ -392,6 +392,13 @@ http_test!(async fn household_pages_list_create_and_edit(app) {
     assert!(html.contains("data-total=\"1\"") && html.contains(&format!("href=\"/households/{id}\"")));
     let html = worker.get("/households?q=zzz").await.text().await.unwrap();
     assert!(html.contains("data-total=\"0\""));
+    // In English too.
+    assert_eq!(worker.get("/lang/en?next=/households").await.status(), 303);
+    for (path, text) in [("/households".to_string(), "Households"), (format!("/households/{id}"), "Assistance reviews"), (format!("/households/{id}/investigations/new"), "Income, last 12 months"), ("/households/reviews".to_string(), "Reviews due"), ("/communities".to_string(), "Community profiles")] {
+        let html = worker.get(&path).await.text().await.unwrap();
+        assert!(html.contains(text), "{path} in English");
+    }
+    assert_eq!(worker.get("/lang/zh?next=/households").await.status(), 303);
     // Without the right, or out of scope.
     assert_eq!(app.api("volunteer").await.get("/households").await.status(), 403);
     assert_eq!(app.api("purchaser").await.get("/households/new").await.status(), 403);
