@@ -7,8 +7,7 @@ use crate::phone::Phone;
 use crate::{Invalid, Msg, dates, text};
 use time::{Date, Duration};
 
-/// A choice list: (code, Chinese, English).
-pub type Choice = (&'static str, &'static str, &'static str);
+pub use crate::Choice;
 
 fn pick(list: &[Choice], v: &str) -> Option<&'static str> {
     let v = v.trim();

@@ -7,6 +7,7 @@ pub mod account;
 pub mod care;
 pub mod clock;
 pub mod dates;
+pub mod household;
 pub mod id_number;
 pub mod moves;
 pub mod msg;
@@ -20,3 +21,6 @@ pub mod search;
 pub mod text;
 
 pub use msg::{FieldError, Invalid, Msg};
+
+/// A fixed choice: (code, Chinese label, English label).
+pub type Choice = (&'static str, &'static str, &'static str);

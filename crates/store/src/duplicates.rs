@@ -280,13 +280,13 @@ pub fn merge(
         .filter(household_members::person_id.eq(keep))
         .select(household_members::household_id)
         .load(conn)?;
-    diesel::update(
-        household_members::table
-            .filter(household_members::person_id.eq(gone))
-            .filter(household_members::household_id.ne_all(&kept_households)),
-    )
-    .set(household_members::person_id.eq(keep))
-    .execute(conn)?;
+    // A person belongs to one household: the merged record's membership moves over only when
+    // the kept record has none.
+    if kept_households.is_empty() {
+        diesel::update(household_members::table.filter(household_members::person_id.eq(gone)))
+            .set(household_members::person_id.eq(keep))
+            .execute(conn)?;
+    }
     let assigned: Vec<i64> = person_assignments::table
         .filter(person_assignments::person_id.eq(gone))
         .select(person_assignments::user_id)

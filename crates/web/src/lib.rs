@@ -6,11 +6,13 @@ pub mod archive;
 pub mod audit_log;
 pub mod auth;
 pub mod care;
+pub mod communities;
 pub mod config;
 pub mod duplicates;
 pub mod error;
 pub mod extract;
 pub mod home;
+pub mod households;
 pub mod i18n;
 pub mod metrics;
 pub mod ops;
@@ -44,6 +46,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "users", description = "用户管理:管理范围内的账号、重置密码、解锁、两步验证"),
         (name = "care", description = "老年人档案与定期走访(8.2.1.1)、儿童监护档案与监护缺失预警(8.3.1)"),
         (name = "persons", description = "服务对象档案(7.6.4):登记、查询、修改、查看完整证件号(留痕)"),
+        (name = "households", description = "家庭档案:成员与户主关系、入户调查(8.1.1.1)、救助复核及到期清单(8.1.1.2)"),
+        (name = "communities", description = "村(社区)概况(9.3.1.1):人口结构、历史变迁、文化习俗、资源与组织,版本留存"),
         (name = "audit", description = "审计日志(哈希链,只读;《网络安全法》第二十一条:至少保存六个月)")
     )
 )]
@@ -60,6 +64,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(duplicates::api::router())
         .merge(transfers::api::router())
         .merge(care::api::router())
+        .merge(households::api::router())
+        .merge(communities::api::router())
         .merge(audit_log::api::router())
         .split_for_parts()
 }
@@ -79,7 +85,9 @@ pub fn app(state: AppState) -> Router {
         .merge(archive::router())
         .merge(persons::pages::router())
         .merge(duplicates::pages::router())
-        .merge(transfers::pages::router());
+        .merge(transfers::pages::router())
+        .merge(households::pages::router())
+        .merge(communities::pages::router());
     Router::new()
         .merge(pages)
         .merge(api)

@@ -364,3 +364,31 @@ pub fn wants_fragment(headers: &axum::http::HeaderMap, target: &str) -> bool {
     headers.get("hx-target").is_some_and(|v| v == target)
         && !headers.contains_key("hx-history-restore-request")
 }
+
+/// An option of a select, a radio or a checkbox.
+pub struct Opt {
+    pub code: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Options from (code, label) pairs.
+pub fn opts(items: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Opt> {
+    items
+        .into_iter()
+        .map(|(code, label)| Opt {
+            selected: code == selected,
+            code,
+            label,
+        })
+        .collect()
+}
+
+/// Options from a fixed list of choices, labelled in the page's language.
+pub fn choices(l: Lang, list: &[shegong_domain::Choice], selected: &str) -> Vec<Opt> {
+    opts(
+        list.iter()
+            .map(|(code, zh, en)| (code.to_string(), l.t(zh, en).to_string())),
+        selected,
+    )
+}

@@ -3,6 +3,7 @@
 mod accounts;
 mod audit_chain;
 mod care;
+mod households;
 mod login_sessions;
 mod moves;
 mod org_tree;

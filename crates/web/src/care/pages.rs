@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::extract::{P, Q, UiForm};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::ui::{Chrome, Page};
+use crate::ui::{Chrome, Opt, Page, choices};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -144,22 +144,6 @@ fn form_errors(e: AppError, l: Lang) -> Result<(StatusCode, Errors), AppError> {
 }
 
 /// An option of a select.
-pub struct Opt {
-    pub code: &'static str,
-    pub label: String,
-    pub selected: bool,
-}
-
-fn opts(l: Lang, list: &[Choice], selected: &str) -> Vec<Opt> {
-    list.iter()
-        .map(|(code, zh, en)| Opt {
-            code,
-            label: l.t(zh, en).to_string(),
-            selected: *code == selected,
-        })
-        .collect()
-}
-
 fn label(l: Lang, list: &[Choice], code: &str) -> String {
     l.m(&care::label(list, code)).to_string()
 }
@@ -356,13 +340,13 @@ async fn elderly_render(
         e: view,
         may_write: o.may_write,
         old_enough: o.age().is_none_or(|a| a >= care::ELDERLY_AGE),
-        living: opts(l, &care::LIVING_ARRANGEMENTS, &v.living),
+        living: choices(l, &care::LIVING_ARRANGEMENTS, &v.living),
         interval: v.interval,
         notes: v.notes,
         carers: v.carers,
         version: v.version,
         errors,
-        modes: opts(l, &care::VISIT_MODES, &visit.mode),
+        modes: choices(l, &care::VISIT_MODES, &visit.mode),
         visit,
         visit_errors,
         visits,
@@ -747,21 +731,21 @@ async fn guardianship_render(
             .map(|g| label(l, &care::LIVING_SITUATIONS, &g.archive.living_situation))
             .unwrap_or_default(),
         may_write: o.may_write,
-        living: opts(l, &care::LIVING_SITUATIONS, &v.living),
+        living: choices(l, &care::LIVING_SITUATIONS, &v.living),
         guardians: v
             .guardians
             .iter()
             .map(|(name, rel, status, notes)| GuardianForm {
                 name: name.clone(),
-                relations: opts(l, &care::RELATIONS, rel),
-                statuses: opts(l, &care::GUARDIAN_STATUSES, status),
+                relations: choices(l, &care::RELATIONS, rel),
+                statuses: choices(l, &care::GUARDIAN_STATUSES, status),
                 notes: notes.clone(),
             })
             .collect(),
         school: v.school,
         grade: v.grade,
-        studies: opts(l, &care::STUDY_STATUSES, &v.study),
-        healths: opts(l, &care::CHILD_HEALTH, &v.health),
+        studies: choices(l, &care::STUDY_STATUSES, &v.study),
+        healths: choices(l, &care::CHILD_HEALTH, &v.health),
         health_notes: v.health_notes,
         social_support: v.social_support,
         notes: v.notes,
@@ -984,7 +968,7 @@ async fn alert_render(
         p_name: p.name,
         may_write,
         f,
-        methods: opts(l, &care::REPORT_METHODS, &method),
+        methods: choices(l, &care::REPORT_METHODS, &method),
         errors,
         notice,
     })

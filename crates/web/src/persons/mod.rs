@@ -46,19 +46,19 @@ pub fn ensure_reader(info: &AuthInfo) -> Result<(), AppError> {
     }
 }
 
-/// The place a person is registered at: a village (community) or a station in the writer's scope.
-fn place(info: &AuthInfo, code: &str, inv: &mut Invalid) -> Result<Option<OrgCode>, AppError> {
+/// The place a record is registered at: a village (community) or a station in the writer's
+/// scope; `wrong_level` says so for this kind of record.
+pub fn place(
+    info: &AuthInfo,
+    code: &str,
+    inv: &mut Invalid,
+    wrong_level: Msg,
+) -> Result<Option<OrgCode>, AppError> {
     let Some(code) = inv.check("org_code", OrgCode::parse(code)) else {
         return Ok(None);
     };
     if !matches!(code.level(), OrgLevel::Township | OrgLevel::Village) {
-        inv.add(
-            "org_code",
-            Msg::new(
-                "服务对象应登记在村(社区)或乡镇(街道)社工站",
-                "register a person at a village or a station",
-            ),
-        );
+        inv.add("org_code", wrong_level);
         return Ok(None);
     }
     info.check(Action::WriteRecord, &Target::at(code.as_str()))?;
@@ -86,7 +86,15 @@ async fn checked(
     input: &PersonInput,
 ) -> Result<(OrgCode, person::PersonFields), AppError> {
     let mut inv = Invalid::new();
-    let place = place(info, org_code, &mut inv)?;
+    let place = place(
+        info,
+        org_code,
+        &mut inv,
+        Msg::new(
+            "服务对象应登记在村(社区)或乡镇(街道)社工站",
+            "register a person at a village or a station",
+        ),
+    )?;
     let known = custom_codes(st).await?;
     let fields = match validate(&known, input) {
         Ok(f) => Some(f),

@@ -9,7 +9,9 @@ use crate::error::AppError;
 use crate::extract::{P, Q, UiForm};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::ui::{Chrome, Errors, Page, Pager, Results, list_href, wants_fragment};
+use crate::ui::{
+    Chrome, Errors, Opt, Page, Pager, Results, choices, list_href, opts, wants_fragment,
+};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -33,24 +35,6 @@ pub fn router() -> Router<AppState> {
         .route("/persons/{id}/reveal", post(reveal))
         .route("/persons/{id}/history", get(history))
         .route("/categories", get(categories).post(add_category))
-}
-
-/// An option of a select or a checkbox.
-pub struct Opt {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-fn opts(items: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Opt> {
-    items
-        .into_iter()
-        .map(|(value, label)| Opt {
-            selected: value == selected,
-            value,
-            label,
-        })
-        .collect()
 }
 
 fn place_opts(places: &[Place], selected: &str) -> Vec<Opt> {
@@ -587,13 +571,7 @@ async fn form_page(
         Some((id, ..)) => format!("/persons/{id}/edit"),
         None => "/persons/new".to_string(),
     };
-    let pick = |list: &[(&str, &str, &str)], sel: &str| {
-        opts(
-            list.iter()
-                .map(|(id, zh, en)| (id.to_string(), l.t(zh, en).to_string())),
-            sel,
-        )
-    };
+    let pick = |list: &[shegong_domain::Choice], sel: &str| choices(l, list, sel);
     Ok(FormPage {
         c: Chrome::for_user(l, info, &path),
         places: place_opts(&places, &v.org_code),
