@@ -478,16 +478,7 @@ pub struct DueRow {
     pub next_visit_due: String,
 }
 
-/// Which visits a list takes in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DueFilter {
-    /// Due before `today`.
-    Overdue,
-    /// Due from `today` up to the horizon.
-    DueSoon,
-    /// Both.
-    All,
-}
+pub use shegong_domain::dates::Due as DueFilter;
 
 /// Old people the viewer may see whose next visit is due by the horizon (today + 7 days), most
 /// overdue first.
@@ -510,7 +501,7 @@ pub fn due_visits(
         .filter(persons_t::merged_into.is_null());
         match which {
             DueFilter::Overdue => q.filter(care_elderly::next_visit_due.lt(today_s.clone())),
-            DueFilter::DueSoon => q
+            DueFilter::Soon => q
                 .filter(care_elderly::next_visit_due.ge(today_s.clone()))
                 .filter(care_elderly::next_visit_due.le(horizon.clone())),
             DueFilter::All => q.filter(care_elderly::next_visit_due.le(horizon.clone())),

@@ -748,14 +748,7 @@ pub fn reviews(conn: &mut DbConn, household_id: i64) -> StoreResult<Vec<ReviewRo
         .load(conn)?)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DueFilter {
-    /// Due within the window, not yet overdue.
-    Due,
-    Overdue,
-    /// Both, overdue first.
-    All,
-}
+pub use shegong_domain::dates::Due as DueFilter;
 
 /// A review whose successor is due, with its household.
 #[derive(Debug, Clone, Serialize)]
@@ -786,7 +779,7 @@ pub fn reviews_due(
             .filter(assistance_reviews::next_due.is_not_null());
         b = match which {
             DueFilter::Overdue => b.filter(assistance_reviews::next_due.lt(today_s.clone())),
-            DueFilter::Due => b
+            DueFilter::Soon => b
                 .filter(assistance_reviews::next_due.ge(today_s.clone()))
                 .filter(assistance_reviews::next_due.le(horizon.clone())),
             DueFilter::All => b.filter(assistance_reviews::next_due.le(horizon.clone())),

@@ -243,11 +243,38 @@ impl Errors {
         Errors(vec![(field.to_string(), l.m(m).to_string())])
     }
 
-    pub fn get(&self, field: &str) -> Option<&str> {
+    /// Every message of the field, joined.
+    pub fn get(&self, field: &str) -> Option<String> {
+        let all: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect();
+        (!all.is_empty()).then(|| all.join(";"))
+    }
+
+    /// Messages of fields a form has no place for.
+    pub fn others(&self, shown: &[&str]) -> Vec<String> {
         self.0
             .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+            .filter(|(f, _)| !shown.contains(&f.as_str()))
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
+
+    /// A refused form post as (status, messages): invalid input is 422, a conflict 409 shown at
+    /// `conflict_field`; any other error is passed on.
+    pub fn of_refusal(
+        e: AppError,
+        l: Lang,
+        conflict_field: &str,
+    ) -> Result<(StatusCode, Errors), AppError> {
+        match e {
+            AppError::Invalid(i) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Errors::from(&i, l))),
+            AppError::Conflict(m) => Ok((StatusCode::CONFLICT, Errors::one(conflict_field, &m, l))),
+            other => Err(other),
+        }
     }
 
     pub fn any(&self) -> bool {

@@ -128,7 +128,7 @@ db_test!(fn visits_move_the_due_date_and_the_list_keeps_to_scope(t) {
     assert_eq!(all.items.iter().map(|r| r.person_id).collect::<Vec<_>>(), [a, hidden, b]);
     let overdue = t.db.read(|c| store::due_visits(c, &v, DueFilter::Overdue, day(0), Page::default())).unwrap();
     assert_eq!(overdue.total, 1);
-    let soon = t.db.read(|c| store::due_visits(c, &v, DueFilter::DueSoon, day(0), Page::default())).unwrap();
+    let soon = t.db.read(|c| store::due_visits(c, &v, DueFilter::Soon, day(0), Page::default())).unwrap();
     assert_eq!(soon.total, 2);
     // A colleague not assigned does not see the confidential person, not even counted.
     let colleague = viewer(wb, "430202001", false);

@@ -152,7 +152,7 @@ db_test!(fn investigations_and_reviews_due(t) {
         let today = dates::today();
         Ok((
             hs::investigations(c, id)?,
-            hs::reviews_due(c, &v3, DueFilter::Due, today, Page::default())?,
+            hs::reviews_due(c, &v3, DueFilter::Soon, today, Page::default())?,
             hs::reviews_due(c, &v3, DueFilter::Overdue, today, Page::default())?,
             hs::reviews_due(c, &v3, DueFilter::All, today, Page::default())?,
             persons::timeline(c, &v3, a)?,

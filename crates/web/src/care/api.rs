@@ -262,7 +262,7 @@ pub struct DueQuery {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct DueOut {
+pub struct VisitDueOut {
     person_id: i64,
     name: String,
     org_code: String,
@@ -276,13 +276,13 @@ pub struct DueOut {
     days_overdue: i64,
 }
 
-impl From<DueRow> for DueOut {
+impl From<DueRow> for VisitDueOut {
     fn from(r: DueRow) -> Self {
         let today = dates::today();
         let days = dates::parse(&r.next_visit_due)
             .map(|d| care::days_overdue(d, today))
             .unwrap_or_default();
-        DueOut {
+        VisitDueOut {
             status: status_of(&r.next_visit_due).id().to_string(),
             days_overdue: days,
             person_id: r.person_id,
@@ -297,23 +297,23 @@ impl From<DueRow> for DueOut {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct DueList {
-    items: Vec<DueOut>,
+pub struct VisitDueList {
+    items: Vec<VisitDueOut>,
     total: i64,
 }
 
 /// The station's visit list (8.2.1.1): old people in scope whose next visit is overdue or due
 /// within 7 days, most overdue first.
 #[utoipa::path(get, path = "/api/v1/care/visits", tag = "care", params(DueQuery),
-    responses((status = 200, body = DueList), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = VisitDueList), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn due_visits(
     State(st): State<AppState>,
     Authed(info): Authed,
     Q(q): Q<DueQuery>,
-) -> ApiResult<Json<DueList>> {
+) -> ApiResult<Json<VisitDueList>> {
     let which = super::due_filter(q.status.as_deref())?;
     let l = super::due_visits(&st, &info, which, Page::new(q.page, q.per_page)).await?;
-    Ok(Json(DueList {
+    Ok(Json(VisitDueList {
         total: l.total,
         items: l.items.into_iter().map(Into::into).collect(),
     }))

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use serde_json::json;
 use shegong_domain::care::{self, ElderlyInput, GuardianshipInput, ReportInput, VisitInput};
 use shegong_domain::policy::{Action, Target, decide};
-use shegong_domain::{Msg, clock, dates};
+use shegong_domain::{clock, dates};
 use shegong_store::StoreError;
 use shegong_store::audit::{self, Event};
 use shegong_store::care::{
@@ -188,18 +188,7 @@ pub async fn record_visit(
 
 /// `due` (within 7 days), `overdue`, or empty for both.
 pub fn due_filter(status: Option<&str>) -> Result<DueFilter, AppError> {
-    match status.map(str::trim).unwrap_or_default() {
-        "" | "all" => Ok(DueFilter::All),
-        "due" => Ok(DueFilter::DueSoon),
-        "overdue" => Ok(DueFilter::Overdue),
-        _ => Err(AppError::invalid(
-            "status",
-            Msg::new(
-                "status 应为 due(7 天内到期)或 overdue(已逾期)",
-                "status is due (within 7 days) or overdue",
-            ),
-        )),
-    }
+    DueFilter::parse(status, care::DUE_SOON_DAYS).map_err(|m| AppError::invalid("status", m))
 }
 
 /// The station's visit list: old people in scope whose next visit is due within

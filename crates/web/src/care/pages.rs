@@ -9,11 +9,10 @@ use crate::error::AppError;
 use crate::extract::{P, Q, UiForm};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::ui::{Chrome, Opt, Page, choices};
+use crate::ui::{Chrome, Errors, Opt, Page, choices};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -97,49 +96,6 @@ impl FormData {
                 None
             }
         }
-    }
-}
-
-/// Inline messages of a form, in the page's language.
-#[derive(Default)]
-pub struct Errors(Vec<(String, String)>);
-
-impl Errors {
-    fn from(i: &Invalid, l: Lang) -> Errors {
-        Errors(
-            i.errors
-                .iter()
-                .map(|e| (e.field.to_string(), l.m(&e.message).to_string()))
-                .collect(),
-        )
-    }
-
-    fn one(field: &str, m: &Msg, l: Lang) -> Errors {
-        Errors(vec![(field.to_string(), l.m(m).to_string())])
-    }
-
-    /// Every message of a field (a list of rows may have several).
-    pub fn get(&self, field: &str) -> Option<String> {
-        let all: Vec<&str> = self
-            .0
-            .iter()
-            .filter(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-            .collect();
-        (!all.is_empty()).then(|| all.join(";"))
-    }
-
-    pub fn any(&self) -> bool {
-        !self.0.is_empty()
-    }
-}
-
-/// The outcome of a form post as a page: invalid input and conflicts show the form again.
-fn form_errors(e: AppError, l: Lang) -> Result<(StatusCode, Errors), AppError> {
-    match e {
-        AppError::Invalid(i) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Errors::from(&i, l))),
-        AppError::Conflict(m) => Ok((StatusCode::CONFLICT, Errors::one("form", &m, l))),
-        other => Err(other),
     }
 }
 
@@ -411,7 +367,7 @@ async fn elderly_save(
         Ok(_) => {
             return Ok(Redirect::to(&format!("/persons/{id}/elderly?done=saved")).into_response());
         }
-        Err(e) => form_errors(e, l)?,
+        Err(e) => Errors::of_refusal(e, l, "form")?,
     };
     let typed = ElderlyValues {
         living: f.one("living_arrangement"),
@@ -462,7 +418,7 @@ async fn visit_save(
         Ok(_) => {
             return Ok(Redirect::to(&format!("/persons/{id}/elderly?done=visit")).into_response());
         }
-        Err(e) => form_errors(e, l)?,
+        Err(e) => Errors::of_refusal(e, l, "form")?,
     };
     let typed = VisitForm {
         visited_on: f.one("visited_on"),
@@ -820,7 +776,7 @@ async fn guardianship_save(
                 Redirect::to(&format!("/persons/{id}/guardianship?done={done}")).into_response(),
             );
         }
-        Err(e) => form_errors(e, l)?,
+        Err(e) => Errors::of_refusal(e, l, "form")?,
     };
     let typed = GuardianshipValues {
         living: f.one("living_situation"),
@@ -1013,7 +969,7 @@ async fn alert_report(
         Ok(_) => {
             return Ok(Redirect::to(&format!("/care/alerts/{id}?done=reported")).into_response());
         }
-        Err(e) => form_errors(e, l)?,
+        Err(e) => Errors::of_refusal(e, l, "form")?,
     };
     let typed = ReportForm {
         reported_by: f.one("reported_by"),

@@ -20,7 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct EntryOut {
+pub struct CommunityEntryOut {
     code: String,
     name: String,
     /// The current version, absent when no profile was written yet.
@@ -30,7 +30,7 @@ pub struct EntryOut {
 
 #[derive(Serialize, ToSchema)]
 pub struct CommunityList {
-    items: Vec<EntryOut>,
+    items: Vec<CommunityEntryOut>,
     total: i64,
 }
 
@@ -57,7 +57,7 @@ async fn list(
         items: l
             .items
             .into_iter()
-            .map(|e| EntryOut {
+            .map(|e| CommunityEntryOut {
                 code: e.code,
                 name: e.name,
                 version: e.version,

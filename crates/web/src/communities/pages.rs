@@ -4,10 +4,9 @@
 use crate::auth::{AuthInfo, Authed};
 use crate::error::AppError;
 use crate::extract::{P, Q, UiForm};
-use crate::households::pages::{Errors, Pager};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::ui::{Chrome, Page, url_encode};
+use crate::ui::{Chrome, Errors, Page, Pager, url_encode};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -72,7 +71,7 @@ async fn list(
             })
             .collect(),
         total: listing.total,
-        pager: Pager::new(listing.total, page, href),
+        pager: Pager::new(page, listing.total, None, href),
         q,
     })
     .into_response())

@@ -573,7 +573,7 @@ pub struct DueQuery {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct DueOut {
+pub struct ReviewDueOut {
     pub household_id: i64,
     pub org_code: String,
     pub address: String,
@@ -589,7 +589,7 @@ pub struct DueOut {
     pub days_left: i64,
 }
 
-pub fn due_out(d: DueRow) -> DueOut {
+pub fn due_out(d: DueRow) -> ReviewDueOut {
     let today = dates::today();
     let next = d.review.next_due.clone().unwrap_or_default();
     let (status, days_left) = match dates::parse(&next) {
@@ -602,7 +602,7 @@ pub fn due_out(d: DueRow) -> DueOut {
         ),
         Err(_) => ("overdue", 0),
     };
-    DueOut {
+    ReviewDueOut {
         household_id: d.review.household_id,
         org_code: d.org_code,
         address: d.address,
@@ -619,22 +619,22 @@ pub fn due_out(d: DueRow) -> DueOut {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct DueList {
-    items: Vec<DueOut>,
+pub struct ReviewDueList {
+    items: Vec<ReviewDueOut>,
     total: i64,
 }
 
 /// Reviews due within 30 days or overdue, in scope, earliest first (8.1.1.2).
 #[utoipa::path(get, path = "/api/v1/households/reviews", tag = "households", params(DueQuery),
-    responses((status = 200, body = DueList), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ReviewDueList), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn reviews_due(
     State(st): State<AppState>,
     Authed(info): Authed,
     Q(q): Q<DueQuery>,
-) -> ApiResult<Json<DueList>> {
+) -> ApiResult<Json<ReviewDueList>> {
     let which = super::due_filter(q.status.as_deref())?;
     let l = super::due(&st, &info, which, Page::new(q.page, q.per_page)).await?;
-    Ok(Json(DueList {
+    Ok(Json(ReviewDueList {
         total: l.total,
         items: l.items.into_iter().map(due_out).collect(),
     }))

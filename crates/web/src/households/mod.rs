@@ -404,18 +404,7 @@ pub async fn of_person(
 
 /// `due`, `overdue` or both (empty).
 pub fn due_filter(s: Option<&str>) -> Result<DueFilter, AppError> {
-    match s.map(str::trim).unwrap_or_default() {
-        "" | "all" => Ok(DueFilter::All),
-        "due" => Ok(DueFilter::Due),
-        "overdue" => Ok(DueFilter::Overdue),
-        _ => Err(AppError::invalid(
-            "status",
-            Msg::new(
-                "status 应为 due(30 天内到期)或 overdue(已逾期)",
-                "status is due or overdue",
-            ),
-        )),
-    }
+    DueFilter::parse(s, dh::DUE_WINDOW_DAYS).map_err(|m| AppError::invalid("status", m))
 }
 
 pub async fn due(

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::extract::{P, Q, UiForm};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::ui::{Chrome, Opt, Page, choices, url_encode};
+use crate::ui::{Chrome, Errors, Opt, Page, Pager, choices, url_encode};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -21,7 +21,7 @@ use shegong_domain::household::{
     self as dh, AmountInput, Choice, HouseholdInput, InvestigationInput, MemberInput, ReviewInput,
 };
 use shegong_domain::policy::{Action, role_may};
-use shegong_domain::{Invalid, Msg, clock, dates};
+use shegong_domain::{Msg, clock, dates};
 use shegong_store::households::DueFilter;
 use shegong_store::persons::Filter;
 use shegong_store::query::Page as PageQ;
@@ -43,86 +43,9 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Inline messages of a form, in the page's language.
-#[derive(Default)]
-pub struct Errors(Vec<(String, String)>);
-
-impl Errors {
-    pub fn from(i: &Invalid, l: Lang) -> Errors {
-        Errors(
-            i.errors
-                .iter()
-                .map(|e| (e.field.to_string(), l.m(&e.message).to_string()))
-                .collect(),
-        )
-    }
-
-    pub fn one(field: &str, m: &Msg, l: Lang) -> Errors {
-        Errors(vec![(field.to_string(), l.m(m).to_string())])
-    }
-
-    /// Every message of the field, joined.
-    pub fn get(&self, field: &str) -> Option<String> {
-        let all: Vec<&str> = self
-            .0
-            .iter()
-            .filter(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-            .collect();
-        (!all.is_empty()).then(|| all.join(";"))
-    }
-
-    pub fn any(&self) -> bool {
-        !self.0.is_empty()
-    }
-
-    /// Messages of fields a form has no place for.
-    pub fn others(&self, shown: &[&str]) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(f, _)| !shown.contains(&f.as_str()))
-            .map(|(_, m)| m.clone())
-            .collect()
-    }
-}
-
-/// Page links of a list (`households_pager.html`).
-pub struct Pager {
-    pub page: i64,
-    pub pages: i64,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-}
-
-impl Pager {
-    /// `href(n)` is the address of page `n` with the list's filters.
-    pub fn new(total: i64, page: PageQ, href: impl Fn(i64) -> String) -> Pager {
-        let pages = ((total + page.per_page - 1) / page.per_page).max(1);
-        Pager {
-            page: page.page,
-            pages,
-            prev: (page.page > 1).then(|| href(page.page - 1)),
-            next: (page.page < pages).then(|| href(page.page + 1)),
-        }
-    }
-}
-
 /// An option of a select.
 fn yuan(fen: i64) -> String {
     dh::format_yuan(fen)
-}
-
-/// Errors of a form as (status, messages), or the error itself when it is not about the input.
-fn form_error(
-    e: AppError,
-    l: Lang,
-    field_for_conflict: &str,
-) -> Result<(StatusCode, Errors), AppError> {
-    match e {
-        AppError::Invalid(i) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Errors::from(&i, l))),
-        AppError::Conflict(m) => Ok((StatusCode::CONFLICT, Errors::one(field_for_conflict, &m, l))),
-        other => Err(other),
-    }
 }
 
 // ---------------------------------------------------------------- list
@@ -179,7 +102,7 @@ async fn list(
         c: Chrome::for_user(l, &info, "/households"),
         rows,
         total: listing.total,
-        pager: Pager::new(listing.total, page, href),
+        pager: Pager::new(page, listing.total, None, href),
         can_create: role_may(info.principal.role, Action::WriteRecord),
         q,
     })
@@ -302,7 +225,7 @@ async fn new_submit(
                 l,
             ),
         ),
-        Err(e) => form_error(e, l, "head_person_id")?,
+        Err(e) => Errors::of_refusal(e, l, "head_person_id")?,
     };
     let page = new_page(&st, l, &info, f, errors).await?;
     Ok((status, Page(page)).into_response())
@@ -668,7 +591,7 @@ async fn edit_submit(
 ) -> Result<Response, AppError> {
     let (status, errors) = match super::update(&st, &info, id, &f.org_code, f.input()).await {
         Ok(_) => return Ok(Redirect::to(&format!("/households/{id}?done=saved")).into_response()),
-        Err(e) => form_error(e, l, "org_code")?,
+        Err(e) => Errors::of_refusal(e, l, "org_code")?,
     };
     let x = Extras {
         edit: Some(f),
@@ -704,7 +627,7 @@ async fn member_add(
         Ok(_) => {
             return Ok(Redirect::to(&format!("/households/{id}?done=member_added")).into_response());
         }
-        Err(e) => form_error(e, l, "person_id")?,
+        Err(e) => Errors::of_refusal(e, l, "person_id")?,
     };
     let x = Extras {
         member_errors: errors,
@@ -738,7 +661,7 @@ async fn review_submit(
     };
     let (status, errors) = match super::add_review(&st, &info, id, input).await {
         Ok(_) => return Ok(Redirect::to(&format!("/households/{id}?done=review")).into_response()),
-        Err(e) => form_error(e, l, "category")?,
+        Err(e) => Errors::of_refusal(e, l, "category")?,
     };
     let x = Extras {
         review: Some(f),
@@ -1008,7 +931,7 @@ async fn investigation_submit(
                 Redirect::to(&format!("/households/{id}?done=investigation")).into_response(),
             );
         }
-        Err(e) => form_error(e, l, "members")?,
+        Err(e) => Errors::of_refusal(e, l, "members")?,
     };
     let page = investigation_page(&st, l, &info, id, Some(&t), errors).await?;
     Ok((status, Page(page)).into_response())
@@ -1051,7 +974,7 @@ async fn reviews_due(
 ) -> Result<Response, AppError> {
     let which = super::due_filter(q.status.as_deref())?;
     let status = match which {
-        DueFilter::Due => "due",
+        DueFilter::Soon => "due",
         DueFilter::Overdue => "overdue",
         DueFilter::All => "",
     };
@@ -1080,7 +1003,7 @@ async fn reviews_due(
         status: status.to_string(),
         rows,
         total: listing.total,
-        pager: Pager::new(listing.total, page, href),
+        pager: Pager::new(page, listing.total, None, href),
     })
     .into_response())
 }
