@@ -8,37 +8,9 @@
 #
 # Needs wrk (apt-get install -y wrk). Prints a Markdown table row per endpoint.
 set -euo pipefail
-backend=${1:-sqlite}
+source "$(dirname "$0")/common.sh" "${1:-sqlite}" bench
 duration=${BENCH_DURATION:-15s}
 conns=${BENCH_CONNECTIONS:-32}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-cargo build --release -q
-bin=$root/target/release/shegong
-work=$(mktemp -d)
-port=$((20000 + RANDOM % 20000))
-export SHEGONG_ADDR=127.0.0.1:$port
-export SHEGONG_DEMO_PASSWORD='Bench#2026x'
-export SHEGONG_DATA_KEY_FILE=$work/shegong.key
-export SHEGONG_LOG=warn
-db_name=""
-if [ "$backend" = postgres ]; then
-  admin=${BENCH_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}
-  db_name=shegong_bench_$$
-  psql "$admin" -qc "CREATE DATABASE $db_name" >/dev/null
-  export SHEGONG_DATABASE_URL=${admin%/*}/$db_name
-else
-  export SHEGONG_DATABASE_URL=sqlite://$work/shegong.db
-fi
-cleanup() {
-  [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  [ -n "$db_name" ] && psql "$admin" -qc "DROP DATABASE IF EXISTS $db_name WITH (FORCE)" >/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-wait_up() { for _ in $(seq 100); do curl -sf "http://$SHEGONG_ADDR/healthz" >/dev/null && return; sleep 0.2; done; }
 "$bin" org import divisions/hunan >/dev/null
 # Load the demo once, then measure a server started the usual way, on an existing database.
 "$bin" serve --demo >"$work/demo.log" 2>&1 &

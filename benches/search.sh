@@ -6,33 +6,9 @@
 #   benches/search.sh sqlite 10       # ≈ 200,000 people
 #   benches/search.sh postgres 100    # ≈ 2,000,000 people (PostgreSQL at $BENCH_PG_ADMIN_URL)
 set -euo pipefail
-backend=${1:-sqlite}
+source "$(dirname "$0")/common.sh" "${1:-sqlite}" search
 scale=${2:-10}
 duration=${BENCH_DURATION:-15s}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-cargo build --release -q
-bin=$root/target/release/shegong
-work=$(mktemp -d)
-port=$((20000 + RANDOM % 20000))
-export SHEGONG_ADDR=127.0.0.1:$port SHEGONG_DEMO_PASSWORD='Bench#2026x' SHEGONG_DATA_KEY_FILE=$work/shegong.key SHEGONG_LOG=warn
-db_name=""
-if [ "$backend" = postgres ]; then
-  admin=${BENCH_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}
-  db_name=shegong_search_$$
-  psql "$admin" -qc "CREATE DATABASE $db_name" >/dev/null
-  export SHEGONG_DATABASE_URL=${admin%/*}/$db_name
-else
-  export SHEGONG_DATABASE_URL=sqlite://$work/shegong.db
-fi
-cleanup() {
-  [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  [ -n "$db_name" ] && psql "$admin" -qc "DROP DATABASE IF EXISTS $db_name WITH (FORCE)" >/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-wait_up() { for _ in $(seq 300); do curl -sf "http://$SHEGONG_ADDR/healthz" >/dev/null && return; sleep 0.2; done; }
 
 "$bin" serve --demo >"$work/demo.log" 2>&1 & pid=$!; wait_up; kill "$pid"; wait "$pid" 2>/dev/null || true
 /usr/bin/time -f "generate: %e s, max RSS %M KB" "$bin" demo --scale "$scale" | tail -1

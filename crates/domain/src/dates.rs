@@ -88,3 +88,47 @@ mod tests {
         }
     }
 }
+
+/// Which items of a due list to show: due soon (within a module's window), overdue, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Due from today up to the window, not yet overdue.
+    Soon,
+    /// Due before today.
+    Overdue,
+    /// Both, overdue first.
+    All,
+}
+
+impl Due {
+    /// `due`, `overdue`, or empty / `all`; `window_days` names the window in the message.
+    pub fn parse(status: Option<&str>, window_days: i64) -> Result<Due, crate::Msg> {
+        match status.map(str::trim).unwrap_or_default() {
+            "" | "all" => Ok(Due::All),
+            "due" => Ok(Due::Soon),
+            "overdue" => Ok(Due::Overdue),
+            _ => Err(crate::Msg::owned(
+                format!("status 应为 due({window_days} 天内到期)或 overdue(已逾期)"),
+                format!("status is due (within {window_days} days) or overdue"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod due_tests {
+    use super::Due;
+
+    #[test]
+    fn due_statuses() {
+        assert_eq!(Due::parse(None, 7), Ok(Due::All));
+        assert_eq!(Due::parse(Some(" due "), 7), Ok(Due::Soon));
+        assert_eq!(Due::parse(Some("overdue"), 30), Ok(Due::Overdue));
+        assert!(
+            Due::parse(Some("soon"), 30)
+                .unwrap_err()
+                .zh
+                .contains("30 天")
+        );
+    }
+}

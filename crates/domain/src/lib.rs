@@ -4,9 +4,12 @@
 //! unit- and property-tested on its own and reused by the UI, the API and the command line alike.
 
 pub mod account;
+pub mod care;
 pub mod clock;
 pub mod dates;
+pub mod household;
 pub mod id_number;
+pub mod moves;
 pub mod msg;
 pub mod org;
 pub mod person;
@@ -19,3 +22,6 @@ pub mod search;
 pub mod text;
 
 pub use msg::{FieldError, Invalid, Msg};
+
+/// A fixed choice: (code, Chinese label, English label).
+pub type Choice = (&'static str, &'static str, &'static str);

@@ -840,3 +840,90 @@ mod validate_tests {
         assert!(v(with("dibao", "1990-01-01", None, Some("2023-01-01"))).is_err());
     }
 }
+
+/// A deployment-defined category: a code of 2–32 lower-case letters, digits or `_` that
+/// is not a built-in one, a Chinese label and an English one (the code when left empty).
+pub fn custom_category(
+    code: &str,
+    label_zh: &str,
+    label_en: &str,
+) -> Result<(String, String, String), crate::Invalid> {
+    let mut inv = crate::Invalid::new();
+    let code = code.trim();
+    let well_formed = (2..=32).contains(&code.len())
+        && code.starts_with(|c: char| c.is_ascii_lowercase())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !well_formed {
+        inv.add(
+            "code",
+            Msg::new(
+                "代码应为 2 至 32 位小写字母、数字或下划线,以字母开头,例如 veteran_family",
+                "the code is 2–32 lower-case letters, digits or _, starting with a letter",
+            ),
+        );
+    } else if category(code).is_some() {
+        inv.add(
+            "code",
+            Msg::new("这是内置类别的代码", "this is a built-in category's code"),
+        );
+    }
+    let zh = inv.check("label_zh", crate::text::name(label_zh, 20));
+    if let Some(z) = &zh
+        && category_by_label(z).is_some()
+    {
+        inv.add(
+            "label_zh",
+            Msg::new("与内置类别同名", "a built-in category has this name"),
+        );
+    }
+    let en = inv.check("label_en", crate::text::one_line(label_en, 60));
+    inv.into_result()?;
+    let zh = zh.unwrap_or_default();
+    let en = en
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| code.to_string());
+    Ok((code.to_string(), zh, en))
+}
+
+#[cfg(test)]
+mod custom_category_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn custom_categories_are_checked() {
+        let (c, zh, en) = custom_category(" veteran_family ", "优抚对象", "").unwrap();
+        assert_eq!(
+            (c.as_str(), zh.as_str(), en.as_str()),
+            ("veteran_family", "优抚对象", "veteran_family")
+        );
+        let e = custom_category("dibao", "低保", "x").unwrap_err();
+        let fields: Vec<_> = e.errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["code", "label_zh"]);
+        assert!(
+            custom_category("Veteran", "优抚", "").is_err(),
+            "upper case"
+        );
+        assert!(
+            custom_category("1abc", "优抚", "").is_err(),
+            "starts with a digit"
+        );
+        assert!(
+            custom_category("ok_code", "", "").is_err(),
+            "a Chinese label is required"
+        );
+        assert!(custom_category("ok_code", "<script>", "").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn accepted_codes_are_plain_ascii(code in "\\PC{0,40}") {
+            if let Ok((c, ..)) = custom_category(&code, "自定义", "custom") {
+                prop_assert!(c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+                prop_assert!(category(&c).is_none());
+            }
+        }
+    }
+}

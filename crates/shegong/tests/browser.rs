@@ -33,8 +33,8 @@ fn missing(browser_dir: &Path) -> Vec<String> {
     out
 }
 
-#[test]
-fn worker_logs_in_on_a_phone_and_reaches_the_home_page() {
+/// Runs one script of `tests/browser` and checks it saved its screenshots.
+fn run_script(script: &str, screenshots: &[&str]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
@@ -49,7 +49,7 @@ fn worker_logs_in_on_a_phone_and_reaches_the_home_page() {
         // Written past the test harness's capture, so the note shows in a plain `cargo test`.
         let _ = writeln!(
             std::io::stderr(),
-            "skipped: browser smoke test needs {what}"
+            "skipped: browser test {script} needs {what}"
         );
         return;
     }
@@ -61,24 +61,44 @@ fn worker_logs_in_on_a_phone_and_reaches_the_home_page() {
         .map(|t| t.join("browser"))
         .expect("target folder");
     let out = Command::new("node")
-        .arg(browser_dir.join("smoke.mjs"))
+        .arg(browser_dir.join(script))
         .env("SHEGONG_BIN", &bin)
         .env("SHEGONG_SCREENSHOT_DIR", &shots)
         .env("CHROMIUM", CHROMIUM)
         .output()
         .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    print!("{stdout}");
-    eprint!("{stderr}");
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
     assert!(
         out.status.success(),
-        "the browser smoke test failed ({})",
+        "the browser test {script} failed ({})",
         out.status
     );
-    assert!(
-        shots.join("worker-home.png").is_file(),
-        "no screenshot in {}",
-        shots.display()
+    for s in screenshots {
+        let file = shots.join(format!("{s}.png"));
+        assert!(file.is_file(), "no screenshot {}", file.display());
+    }
+}
+
+#[test]
+fn worker_logs_in_on_a_phone_and_reaches_the_home_page() {
+    run_script("smoke.mjs", &["login", "worker-home"]);
+}
+
+#[test]
+fn worker_registers_finds_reveals_and_edits_a_person() {
+    run_script(
+        "persons.mjs",
+        &[
+            "person-form-error",
+            "person-page",
+            "persons-search",
+            "person-history",
+        ],
     );
+}
+
+#[test]
+fn worker_records_a_visit_and_reports_a_guardianship_gap() {
+    run_script("care.mjs", &["care-elderly", "care-alerts"]);
 }

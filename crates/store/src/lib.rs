@@ -11,7 +11,11 @@ pub use error::{StoreError, StoreResult};
 pub mod audit;
 pub mod backup;
 pub mod bulk;
+pub mod care;
+pub mod communities;
+pub mod duplicates;
 pub mod exports;
+pub mod households;
 pub mod imports;
 pub mod org;
 pub mod passwords;
@@ -19,6 +23,7 @@ pub mod persons;
 pub mod query;
 pub mod sessions;
 pub mod tokens;
+pub mod transfers;
 pub mod users;
 
 #[cfg(feature = "test-support")]

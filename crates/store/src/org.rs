@@ -502,3 +502,14 @@ pub fn user_counts(conn: &mut DbConn, codes: &[&str]) -> StoreResult<HashMap<Str
         .into_iter()
         .collect())
 }
+
+/// The stations (townships) of a county, whatever the scope: the names of places are public
+/// geography, offered as destinations of a transfer.
+pub fn stations_of_county(conn: &mut DbConn, county_code: &str) -> StoreResult<Vec<OrgUnit>> {
+    Ok(org_units::table
+        .filter(org_units::parent_code.eq(county_code))
+        .filter(org_units::level.eq(OrgLevel::Township.id()))
+        .order(org_units::code)
+        .select(OrgUnit::as_select())
+        .load(conn)?)
+}

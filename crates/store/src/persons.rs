@@ -96,7 +96,7 @@ pub struct Viewer {
     pub all_confidential: bool,
 }
 
-type Visible = Box<
+pub(crate) type Visible = Box<
     dyn BoxableExpression<
             persons::table,
             crate::db::MultiBackend,
@@ -105,7 +105,7 @@ type Visible = Box<
 >;
 
 /// In scope, and not a confidential record hidden from this viewer.
-fn visible(v: &Viewer) -> Visible {
+pub(crate) fn visible(v: &Viewer) -> Visible {
     let scope = crate::scope_filter!(persons::org_code, &v.scope);
     if v.all_confidential {
         return scope;
@@ -884,4 +884,56 @@ pub fn count(conn: &mut DbConn, v: &Viewer) -> StoreResult<i64> {
         .filter(persons::merged_into.is_null())
         .count()
         .get_result(conn)?)
+}
+
+/// Adds a deployment-defined category; a code already used is a conflict.
+pub fn add_custom_category(
+    conn: &mut DbConn,
+    code: &str,
+    label_zh: &str,
+    label_en: &str,
+    now: i64,
+) -> StoreResult<()> {
+    if known_category(conn, code)? {
+        return Err(StoreError::Conflict(Msg::new(
+            "已有这个代码的类别",
+            "a category with this code exists",
+        )));
+    }
+    diesel::insert_into(custom_categories::table)
+        .values((
+            custom_categories::code.eq(code),
+            custom_categories::label_zh.eq(label_zh),
+            custom_categories::label_en.eq(label_en),
+            custom_categories::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The categories current on `day` of each of these people (for list rows), by person.
+pub fn current_categories(
+    conn: &mut DbConn,
+    ids: &[i64],
+    day: &str,
+) -> StoreResult<std::collections::HashMap<i64, Vec<String>>> {
+    let rows: Vec<(i64, String)> = person_categories::table
+        .filter(person_categories::person_id.eq_any(ids))
+        .filter(person_categories::start_date.le(day))
+        .filter(
+            person_categories::end_date
+                .is_null()
+                .or(person_categories::end_date.ge(day)),
+        )
+        .order((person_categories::person_id, person_categories::category))
+        .select((person_categories::person_id, person_categories::category))
+        .load(conn)?;
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for (id, c) in rows {
+        let list = out.entry(id).or_default();
+        if !list.contains(&c) {
+            list.push(c);
+        }
+    }
+    Ok(out)
 }

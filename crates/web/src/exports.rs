@@ -6,7 +6,7 @@
 use crate::auth::Authed;
 use crate::error::{AppError, Problem};
 use crate::extract::Q;
-use crate::persons::api::ListQuery;
+use crate::persons::ListQuery;
 use crate::persons::viewer;
 use crate::state::AppState;
 use axum::Router;

@@ -5,11 +5,15 @@ pub mod account;
 pub mod archive;
 pub mod audit_log;
 pub mod auth;
+pub mod care;
+pub mod communities;
 pub mod config;
+pub mod duplicates;
 pub mod error;
 pub mod exports;
 pub mod extract;
 pub mod home;
+pub mod households;
 pub mod i18n;
 pub mod imports;
 pub mod metrics;
@@ -18,6 +22,7 @@ pub mod org;
 pub mod persons;
 pub mod session;
 pub mod state;
+pub mod transfers;
 pub mod ui;
 pub mod users;
 
@@ -41,7 +46,10 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "home", description = "首页统计"),
         (name = "org", description = "组织架构:行政区划、乡镇(街道)社工站、承接方"),
         (name = "users", description = "用户管理:管理范围内的账号、重置密码、解锁、两步验证"),
+        (name = "care", description = "老年人档案与定期走访(8.2.1.1)、儿童监护档案与监护缺失预警(8.3.1)"),
         (name = "persons", description = "服务对象档案(7.6.4):登记、查询、修改、查看完整证件号(留痕)"),
+        (name = "households", description = "家庭档案:成员与户主关系、入户调查(8.1.1.1)、救助复核及到期清单(8.1.1.2)"),
+        (name = "communities", description = "村(社区)概况(9.3.1.1):人口结构、历史变迁、文化习俗、资源与组织,版本留存"),
         (name = "imports", description = "Excel 导入花名册(7.6.4):上传、列对应、试导入、提交"),
         (name = "audit", description = "审计日志(哈希链,只读;《网络安全法》第二十一条:至少保存六个月)")
     )
@@ -56,6 +64,11 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(org::api::router())
         .merge(users::api::router())
         .merge(persons::api::router())
+        .merge(duplicates::api::router())
+        .merge(transfers::api::router())
+        .merge(care::api::router())
+        .merge(households::api::router())
+        .merge(communities::api::router())
         .merge(imports::api::router())
         .merge(exports::api())
         .merge(audit_log::api::router())
@@ -73,7 +86,13 @@ pub fn app(state: AppState) -> Router {
         .merge(users::pages::router())
         .merge(audit_log::pages::router())
         .merge(account::pages::router())
+        .merge(care::pages::router())
         .merge(archive::router())
+        .merge(persons::pages::router())
+        .merge(duplicates::pages::router())
+        .merge(transfers::pages::router())
+        .merge(households::pages::router())
+        .merge(communities::pages::router())
         .merge(imports::pages::router())
         .merge(exports::pages());
     Router::new()

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use shegong_domain::account::LoginStage;
 use shegong_domain::policy::{Action, role_may};
 use shegong_domain::role::Role;
+use shegong_domain::{Invalid, Msg};
 use std::sync::Arc;
 
 /// The parts of the layout that depend on who is looking.
@@ -222,4 +223,199 @@ mod tests {
         assert_eq!(labels(Role::Volunteer), ["/", "/account"]);
         assert!(!labels(Role::SocialWorker).contains(&"/audit"));
     }
+}
+
+/// Inline messages of a form, in the page's language.
+#[derive(Default)]
+pub struct Errors(Vec<(String, String)>);
+
+impl Errors {
+    pub fn from(i: &Invalid, l: Lang) -> Errors {
+        Errors(
+            i.errors
+                .iter()
+                .map(|e| (e.field.to_string(), l.m(&e.message).to_string()))
+                .collect(),
+        )
+    }
+
+    pub fn one(field: &str, m: &Msg, l: Lang) -> Errors {
+        Errors(vec![(field.to_string(), l.m(m).to_string())])
+    }
+
+    /// Every message of the field, joined.
+    pub fn get(&self, field: &str) -> Option<String> {
+        let all: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect();
+        (!all.is_empty()).then(|| all.join(";"))
+    }
+
+    /// Messages of fields a form has no place for.
+    pub fn others(&self, shown: &[&str]) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(f, _)| !shown.contains(&f.as_str()))
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
+
+    /// A refused form post as (status, messages): invalid input is 422, a conflict 409 shown at
+    /// `conflict_field`; any other error is passed on.
+    pub fn of_refusal(
+        e: AppError,
+        l: Lang,
+        conflict_field: &str,
+    ) -> Result<(StatusCode, Errors), AppError> {
+        match e {
+            AppError::Invalid(i) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Errors::from(&i, l))),
+            AppError::Conflict(m) => Ok((StatusCode::CONFLICT, Errors::one(conflict_field, &m, l))),
+            other => Err(other),
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+impl Errors {
+    /// The attributes that mark a form field as wrong, for `{{ errors.mark("name")|safe }}`;
+    /// `field` is always a name written in a template, never user input.
+    pub fn mark(&self, field: &str) -> String {
+        if self.get(field).is_some() {
+            format!(r#"class="has-error" aria-invalid="true" aria-describedby="{field}-error""#)
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// Previous/next links of a paged list. With a `target`, the links also ask htmx to swap that
+/// element in place; without JavaScript they are plain links.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub target: Option<&'static str>,
+}
+
+impl Pager {
+    pub fn new(
+        page: shegong_store::query::Page,
+        total: i64,
+        target: Option<&'static str>,
+        href: impl Fn(i64) -> String,
+    ) -> Pager {
+        let pages = ((total + page.per_page - 1) / page.per_page).max(1);
+        let current = page.page.max(1);
+        Pager {
+            page: current,
+            pages,
+            prev: (current > 1).then(|| href((current - 1).min(pages))),
+            next: (current < pages).then(|| href(current + 1)),
+            target,
+        }
+    }
+
+    /// A single empty page (a refused filter).
+    pub fn none() -> Pager {
+        Pager {
+            page: 1,
+            pages: 1,
+            prev: None,
+            next: None,
+            target: None,
+        }
+    }
+
+    pub fn shown(&self) -> bool {
+        self.pages > 1 || self.page > 1
+    }
+}
+
+/// `path?k=v&…&page=N` from the filter values that are given.
+pub fn list_href(path: &str, params: &[(&str, Option<&str>)], page: i64) -> String {
+    let mut parts: Vec<String> = params
+        .iter()
+        .filter_map(|(k, v)| {
+            v.map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", url_encode(v)))
+        })
+        .collect();
+    parts.push(format!("page={page}"));
+    format!("{path}?{}", parts.join("&"))
+}
+
+/// One page of a filtered list, or the reasons its filter was refused.
+pub struct Results<R> {
+    pub rows: Vec<R>,
+    pub total: i64,
+    pub pager: Pager,
+    pub error: Option<String>,
+}
+
+impl<R> Results<R> {
+    pub fn new(rows: Vec<R>, total: i64, pager: Pager) -> Self {
+        Results {
+            rows,
+            total,
+            pager,
+            error: None,
+        }
+    }
+
+    pub fn refused(l: Lang, i: &Invalid) -> Self {
+        let msg = i
+            .errors
+            .iter()
+            .map(|e| l.m(&e.message).to_string())
+            .collect::<Vec<_>>()
+            .join(";");
+        Results {
+            rows: Vec::new(),
+            total: 0,
+            pager: Pager::none(),
+            error: Some(msg),
+        }
+    }
+}
+
+/// Whether htmx asks for the element `target` only (a history restore gets the whole page).
+pub fn wants_fragment(headers: &axum::http::HeaderMap, target: &str) -> bool {
+    headers.get("hx-target").is_some_and(|v| v == target)
+        && !headers.contains_key("hx-history-restore-request")
+}
+
+/// An option of a select, a radio or a checkbox.
+pub struct Opt {
+    pub code: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Options from (code, label) pairs.
+pub fn opts(items: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Opt> {
+    items
+        .into_iter()
+        .map(|(code, label)| Opt {
+            selected: code == selected,
+            code,
+            label,
+        })
+        .collect()
+}
+
+/// Options from a fixed list of choices, labelled in the page's language.
+pub fn choices(l: Lang, list: &[shegong_domain::Choice], selected: &str) -> Vec<Opt> {
+    opts(
+        list.iter()
+            .map(|(code, zh, en)| (code.to_string(), l.t(zh, en).to_string())),
+        selected,
+    )
 }

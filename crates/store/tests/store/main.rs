@@ -2,8 +2,11 @@
 
 mod accounts;
 mod audit_chain;
+mod care;
+mod households;
 mod imports;
 mod login_sessions;
+mod moves;
 mod org_tree;
 mod people;
 

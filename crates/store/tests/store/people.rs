@@ -183,3 +183,30 @@ db_test!(fn search_by_name_pinyin_initials_id_phone_and_filters(t) {
     let page = t.db.read(|c| persons::search(c, &t.keys, &v, &Filter::default(), Page::new(Some(2), Some(2)))).unwrap();
     assert_eq!((page.total, page.items.len()), (4, 2));
 });
+
+db_test!(fn categories_of_list_rows_and_added_categories(t) {
+    let (w, ..) = seed_users(t);
+    let cat = |code: &str, start: &str, end: Option<&str>| CategoryInput {
+        code: code.into(),
+        start_date: Some(start.into()),
+        end_date: end.map(str::to_string),
+        grade: None,
+    };
+    let a = add(t, w, "430202001", PersonInput {
+        name: "甲".into(),
+        categories: Some(vec![cat("dibao", "2020-01-01", Some("2021-01-01")), cat("dibao", "2022-01-01", None), cat("tekun", "2020-01-01", None)]),
+        ..Default::default()
+    }).unwrap();
+    let b = add(t, w, "430202001", PersonInput { name: "乙".into(), ..Default::default() }).unwrap();
+    let got = t.db.read(move |c| persons::current_categories(c, &[a, b], "2020-06-01")).unwrap();
+    assert_eq!(got.get(&a).unwrap(), &vec!["dibao".to_string(), "tekun".to_string()]);
+    assert!(!got.contains_key(&b));
+    let got = t.db.read(move |c| persons::current_categories(c, &[a], "2021-06-01")).unwrap();
+    assert_eq!(got.get(&a).unwrap(), &vec!["tekun".to_string()], "the ended entry does not count");
+    t.db.write(|c| persons::add_custom_category(c, "veteran_family", "优抚对象", "veteran family", 1)).unwrap();
+    assert!(matches!(t.db.write(|c| persons::add_custom_category(c, "veteran_family", "x", "x", 2)), Err(StoreError::Conflict(_))));
+    assert!(matches!(t.db.write(|c| persons::add_custom_category(c, "dibao", "x", "x", 2)), Err(StoreError::Conflict(_))));
+    let list = t.db.read(persons::custom_category_list).unwrap();
+    assert_eq!(list, vec![("veteran_family".to_string(), "优抚对象".to_string(), "veteran family".to_string())]);
+    assert!(t.db.read(|c| persons::known_category(c, "veteran_family")).unwrap());
+});

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::extract::Q;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::ui::{Chrome, Page};
+use crate::ui::{Chrome, Page, Pager};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -135,10 +135,7 @@ pub struct View {
     errors: Vec<(&'static str, String)>,
     rows: Vec<Row>,
     total: i64,
-    page: i64,
-    pages: i64,
-    prev_href: Option<String>,
-    next_href: Option<String>,
+    pager: Pager,
     actions: Vec<Choice>,
     outcomes: Vec<Choice>,
     unscoped: bool,
@@ -205,10 +202,7 @@ async fn audit_page(
         errors: Vec::new(),
         rows: Vec::new(),
         total: 0,
-        page: 1,
-        pages: 1,
-        prev_href: None,
-        next_href: None,
+        pager: Pager::none(),
         actions,
         outcomes,
         unscoped: super::sees_unscoped(&info),
@@ -219,10 +213,7 @@ async fn audit_page(
             let page = c.page;
             let listing = super::load(&st, c).await?;
             v.total = listing.total;
-            v.page = page.page;
-            v.pages = ((listing.total + page.per_page - 1) / page.per_page).max(1);
-            v.prev_href = (page.page > 1).then(|| v.f.href((page.page - 1).min(v.pages)));
-            v.next_href = (page.page < v.pages).then(|| v.f.href(page.page + 1));
+            v.pager = Pager::new(page, listing.total, Some("audit-results"), |p| v.f.href(p));
             v.rows = listing.items.into_iter().map(|e| Row::of(l, e)).collect();
         }
         Err(bad) => {

@@ -59,6 +59,7 @@ pub async fn load(st: &AppState, info: &AuthInfo) -> Result<Home, AppError> {
     let scope = info.principal.scope.clone();
     let org_code = info.user.org_code.clone();
     let now = shegong_domain::clock::now();
+    let viewer = crate::persons::viewer(info);
     st.read(move |c| {
         let unit: Option<OrgUnit> = org::get_unscoped(c, &org_code)?;
         let mut cards = Vec::new();
@@ -94,6 +95,24 @@ pub async fn load(st: &AppState, info: &AuthInfo) -> Result<Home, AppError> {
                 Msg::new("已锁定账号", "locked accounts"),
                 locked,
                 Some("/users?locked=1".into()),
+            ));
+        }
+        if role_may(role, Action::ReadRecord) {
+            let n = shegong_store::persons::count(c, &viewer)?;
+            cards.push(card(
+                "persons",
+                Msg::new("服务对象", "people served"),
+                n,
+                Some("/persons".into()),
+            ));
+        }
+        if role_may(role, Action::WriteRecord) {
+            let n = shegong_store::transfers::count_to_decide(c, &scope)?;
+            cards.push(card(
+                "transfers.to_decide",
+                Msg::new("待处理转移申请", "transfers waiting for you"),
+                n,
+                Some("/transfers".into()),
             ));
         }
         if role_may(role, Action::ViewAudit) {

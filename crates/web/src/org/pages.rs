@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::extract::{P, Q, UiForm};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::ui::{Chrome, Page, url_encode};
+use crate::ui::{Chrome, Page, Pager, url_encode};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -62,33 +62,6 @@ fn rows(l: Lang, nodes: Vec<OrgNode>, accounts: Option<HashMap<String, i64>>) ->
             }
         })
         .collect()
-}
-
-/// Previous/next links of a paged table; `hx` adds htmx attributes so the results update in place.
-pub struct Pager {
-    page: i64,
-    pages: i64,
-    prev: Option<String>,
-    next: Option<String>,
-    hx: bool,
-}
-
-impl Pager {
-    fn new(page: i64, total: i64, hx: bool, href: impl Fn(i64) -> String) -> Pager {
-        let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-        let page = page.max(1);
-        Pager {
-            page,
-            pages,
-            prev: (page > 1).then(|| href((page - 1).min(pages))),
-            next: (page < pages).then(|| href(page + 1)),
-            hx,
-        }
-    }
-
-    fn shown(&self) -> bool {
-        self.pages > 1 || self.page > 1
-    }
 }
 
 /// Search results (the part `/org` swaps in place).
@@ -161,14 +134,18 @@ async fn index(
     let accounts = super::account_counts(&st, &info, &listing.items).await?;
     let qs = q.q.clone().unwrap_or_default().trim().to_string();
     let level = q.level.clone().unwrap_or_default().trim().to_string();
-    let hx = true;
-    let pager = Pager::new(StorePage::new(q.page, None).page, listing.total, hx, |p| {
-        format!(
-            "/org?q={}&level={}&page={p}",
-            url_encode(&qs),
-            url_encode(&level)
-        )
-    });
+    let pager = Pager::new(
+        StorePage::new(q.page, Some(PER_PAGE)),
+        listing.total,
+        Some("org-results"),
+        |p| {
+            format!(
+                "/org?q={}&level={}&page={p}",
+                url_encode(&qs),
+                url_encode(&level)
+            )
+        },
+    );
     let r = Results {
         rows: rows(l, listing.items, accounts),
         total: listing.total,
@@ -329,9 +306,9 @@ async fn render_node(
     let accounts = super::account_counts(st, info, &kids.items).await?;
     let node_code = d.unit.code.clone();
     let pager = Pager::new(
-        StorePage::new(forms.page, None).page,
+        StorePage::new(forms.page, Some(PER_PAGE)),
         kids.total,
-        false,
+        None,
         |p| format!("/org/{}?page={p}", url_encode(&node_code)),
     );
     let kids = Results {

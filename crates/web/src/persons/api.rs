@@ -1,5 +1,6 @@
 //! `/api/v1/persons` (interface.md contract routes).
 
+use super::ListQuery;
 use crate::auth::Authed;
 use crate::error::{ApiResult, AppError, Problem};
 use crate::extract::{ApiJson, P, Q};
@@ -10,9 +11,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shegong_domain::Msg;
 use shegong_domain::person::{CategoryInput, ConsentInput, PersonInput};
-use shegong_domain::policy::Sensitivity;
-use shegong_store::persons::{CategoryRow, Filter, HistoryRow, PersonRow, Secret, TimelineRow};
-use shegong_store::query::Page;
+use shegong_store::persons::{CategoryRow, HistoryRow, PersonRow, Secret, TimelineRow};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reveal))
         .routes(routes!(history))
         .routes(routes!(timeline))
+        .routes(routes!(categories, add_category))
 }
 
 /// A category as the API takes it: a code (or roster name such as 低保), or a full entry.
@@ -57,7 +57,9 @@ pub struct PersonIn {
     name: String,
     /// The village (community) or station the person is registered at.
     org_code: String,
+    /// On update, leaving it out keeps the stored number and `""` removes it.
     id_number: Option<String>,
+    /// On update, leaving it out keeps the stored number and `""` removes it.
     phone: Option<String>,
     /// `male` or `female` (男 / 女)
     gender: Option<String>,
@@ -238,71 +240,6 @@ impl PersonOut {
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
-    }
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    /// Name or part of it, pinyin or initials (`zhangsan`, `zs`), full ID number, or phone.
-    q: Option<String>,
-    /// A category code (current on today's date).
-    category: Option<String>,
-    /// A village or station code: that node and below.
-    org_code: Option<String>,
-    age_min: Option<i32>,
-    age_max: Option<i32>,
-    sensitivity: Option<String>,
-    page: Option<i64>,
-    per_page: Option<i64>,
-}
-
-impl ListQuery {
-    pub fn filter(&self) -> Result<Filter, AppError> {
-        let sensitivity = match self.sensitivity.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => Some(Sensitivity::from_id(s).ok_or_else(|| {
-                AppError::invalid(
-                    "sensitivity",
-                    Msg::new(
-                        "密级应为 ordinary、sensitive 或 confidential",
-                        "unknown sensitivity",
-                    ),
-                )
-            })?),
-            None => None,
-        };
-        for (field, v) in [("age_min", self.age_min), ("age_max", self.age_max)] {
-            if v.is_some_and(|a| !(0..=150).contains(&a)) {
-                return Err(AppError::invalid(
-                    field,
-                    Msg::new("年龄应在 0 至 150 之间", "age is between 0 and 150"),
-                ));
-            }
-        }
-        if let Some(q) = &self.q
-            && q.chars().count() > 100
-        {
-            return Err(AppError::invalid(
-                "q",
-                Msg::new(
-                    "搜索内容不能超过 100 个字",
-                    "a search is at most 100 characters",
-                ),
-            ));
-        }
-        Ok(Filter {
-            q: self.q.clone(),
-            category: self.category.clone().filter(|s| !s.is_empty()),
-            org_code: self.org_code.clone().filter(|s| !s.is_empty()),
-            age_min: self.age_min,
-            age_max: self.age_max,
-            sensitivity,
-            include_merged: false,
-        })
-    }
-
-    pub fn page(&self) -> Page {
-        Page::new(self.page, self.per_page)
     }
 }
 
@@ -503,4 +440,62 @@ async fn timeline(
             .map(Into::into)
             .collect(),
     }))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryDef {
+    /// 2–32 lower-case letters, digits or `_`.
+    code: String,
+    label_zh: String,
+    #[serde(default)]
+    label_en: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryDefs {
+    items: Vec<CategoryDef>,
+    total: i64,
+}
+
+/// Every category of this deployment: the built-in ones, then those added.
+#[utoipa::path(get, path = "/api/v1/categories", tag = "persons",
+    responses((status = 200, body = CategoryDefs)))]
+async fn categories(
+    State(st): State<AppState>,
+    Authed(_info): Authed,
+) -> ApiResult<Json<CategoryDefs>> {
+    let items: Vec<CategoryDef> = super::all_categories(&st)
+        .await?
+        .into_iter()
+        .map(|(code, label_zh, label_en)| CategoryDef {
+            code,
+            label_zh,
+            label_en,
+        })
+        .collect();
+    Ok(Json(CategoryDefs {
+        total: items.len() as i64,
+        items,
+    }))
+}
+
+/// Add a deployment-defined category (system administrators). 409 when the code exists.
+#[utoipa::path(post, path = "/api/v1/categories", tag = "persons", request_body = CategoryDef,
+    responses((status = 201, body = CategoryDef), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn add_category(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    ApiJson(b): ApiJson<CategoryDef>,
+) -> ApiResult<(StatusCode, Json<CategoryDef>)> {
+    let (code, label_zh, label_en) =
+        super::add_category(&st, &info, &b.code, &b.label_zh, &b.label_en).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CategoryDef {
+            code,
+            label_zh,
+            label_en,
+        }),
+    ))
 }

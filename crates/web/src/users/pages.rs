@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::extract::{P, Q, UiForm};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::ui::{Chrome, Page, url_encode};
+use crate::ui::{Chrome, Errors, Page, Pager, Results, list_href, wants_fragment};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use shegong_domain::role::Role;
-use shegong_domain::{Invalid, Msg, clock};
+use shegong_domain::{Msg, clock};
 use shegong_store::org;
 use shegong_store::users::{AccountInput, User};
 
@@ -49,36 +49,6 @@ fn role_opts(l: Lang, roles: &[Role], selected: &str) -> Vec<RoleOpt> {
             selected: r.id() == selected,
         })
         .collect()
-}
-
-/// Inline messages of a form, in the page's language.
-#[derive(Default)]
-pub struct Errors(Vec<(String, String)>);
-
-impl Errors {
-    fn from(i: &Invalid, l: Lang) -> Errors {
-        Errors(
-            i.errors
-                .iter()
-                .map(|e| (e.field.to_string(), l.m(&e.message).to_string()))
-                .collect(),
-        )
-    }
-
-    fn one(field: &str, m: &Msg, l: Lang) -> Errors {
-        Errors(vec![(field.to_string(), l.m(m).to_string())])
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-    }
-
-    pub fn any(&self) -> bool {
-        !self.0.is_empty()
-    }
 }
 
 /// An account as the pages show it.
@@ -146,16 +116,6 @@ pub struct FilterView {
     pub locked: bool,
 }
 
-pub struct Results {
-    pub rows: Vec<UserView>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-    pub error: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "users_list.html")]
 struct ListPage {
@@ -163,7 +123,7 @@ struct ListPage {
     f: FilterView,
     roles: Vec<RoleOpt>,
     can_create: bool,
-    r: Results,
+    r: Results<UserView>,
 }
 
 /// Just the results, for htmx's live filter.
@@ -171,26 +131,22 @@ struct ListPage {
 #[template(path = "users_results.html")]
 struct ListFragment {
     c: Chrome,
-    r: Results,
+    r: Results<UserView>,
 }
 
 fn page_href(p: &ListParams, page: i64) -> String {
-    let mut parts = Vec::new();
-    for (k, v) in [
-        ("q", &p.q),
-        ("role", &p.role),
-        ("org_code", &p.org_code),
-        ("locked", &p.locked),
-    ] {
-        if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
-            parts.push(format!("{k}={}", url_encode(v)));
-        }
-    }
-    if let Some(n) = p.per_page {
-        parts.push(format!("per_page={n}"));
-    }
-    parts.push(format!("page={page}"));
-    format!("/users?{}", parts.join("&"))
+    let per_page = p.per_page.map(|n| n.to_string());
+    list_href(
+        "/users",
+        &[
+            ("q", p.q.as_deref()),
+            ("role", p.role.as_deref()),
+            ("org_code", p.org_code.as_deref()),
+            ("locked", p.locked.as_deref()),
+            ("per_page", per_page.as_deref()),
+        ],
+        page,
+    )
 }
 
 async fn list(
@@ -204,48 +160,24 @@ async fn list(
     let (r, status) = match super::list(&st, &info, &p).await {
         Ok(listing) => {
             let (_, page) = p.filter().unwrap_or_default();
-            let pages = ((listing.total + page.per_page - 1) / page.per_page).max(1);
             let mut rows = Vec::with_capacity(listing.items.len());
             for u in &listing.items {
                 // The org name is in the account's detail page; the list stays one query.
                 rows.push(UserView::new(u, l, String::new(), now));
             }
-            let r = Results {
-                rows,
-                total: listing.total,
-                page: page.page,
-                pages,
-                prev: (page.page > 1).then(|| page_href(&p, page.page - 1)),
-                next: (page.page < pages).then(|| page_href(&p, page.page + 1)),
-                error: None,
-            };
+            let pager = Pager::new(page, listing.total, None, |n| page_href(&p, n));
+            let r = Results::new(rows, listing.total, pager);
             (r, StatusCode::OK)
         }
         Err(AppError::Invalid(i)) => {
-            let msg = i
-                .errors
-                .iter()
-                .map(|e| l.m(&e.message).to_string())
-                .collect::<Vec<_>>()
-                .join(";");
-            let r = Results {
-                rows: Vec::new(),
-                total: 0,
-                page: 1,
-                pages: 1,
-                prev: None,
-                next: None,
-                error: Some(msg),
-            };
+            let r = Results::refused(l, &i);
             (r, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => return Err(e),
     };
     let c = Chrome::for_user(l, &info, "/users");
     // htmx asks for the results only; a history restore or a plain request gets the whole page.
-    let fragment = headers.get("hx-target").is_some_and(|v| v == "results")
-        && !headers.contains_key("hx-history-restore-request");
-    if fragment {
+    if wants_fragment(&headers, "results") {
         return Ok((status, Page(ListFragment { c, r })).into_response());
     }
     let f = FilterView {

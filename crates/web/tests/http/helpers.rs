@@ -226,6 +226,13 @@ impl Api {
     }
 }
 
+/// Posts an HTML form (urlencoded, with the session's `_csrf`), as a browser would.
+pub async fn form(api: &Api, path: &str, fields: &[(&str, &str)]) -> Response {
+    let mut all = vec![("_csrf", api.csrf.as_str())];
+    all.extend_from_slice(fields);
+    api.c.post(api.url(path)).form(&all).send().await.unwrap()
+}
+
 /// Asserts a problem+json answer with the status and a Chinese detail; returns the body.
 pub async fn problem(r: Response, status: u16) -> Value {
     assert_eq!(r.status().as_u16(), status, "status");

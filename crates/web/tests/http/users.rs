@@ -410,12 +410,6 @@ http_test!(async fn the_users_api_is_documented(app) {
 
 // ---------------------------------------------------------------- HTML pages
 
-async fn form(api: &Api, path: &str, fields: &[(&str, &str)]) -> Response {
-    let mut all = vec![("_csrf", api.csrf.as_str())];
-    all.extend_from_slice(fields);
-    api.c.post(api.url(path)).form(&all).send().await.unwrap()
-}
-
 fn initial_password(html: &str) -> String {
     let start = html
         .find("id=\"initial-password\">")

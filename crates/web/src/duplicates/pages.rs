@@ -1,0 +1,88 @@
+//! `/persons/duplicates`: likely duplicates side by side, with merge and "not the same person".
+
+use crate::auth::Authed;
+use crate::error::AppError;
+use crate::extract::UiForm;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::ui::{Chrome, Page};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use shegong_store::persons::PersonRow;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/persons/duplicates", get(list))
+        .route("/persons/duplicates/merge", post(merge))
+        .route("/persons/duplicates/dismiss", post(dismiss))
+}
+
+pub struct PairView {
+    pub a: PersonRow,
+    pub b: PersonRow,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "duplicates.html")]
+struct ListPage {
+    c: Chrome,
+    pairs: Vec<PairView>,
+    max: usize,
+}
+
+async fn list(
+    State(st): State<AppState>,
+    l: Lang,
+    Authed(info): Authed,
+) -> Result<Response, AppError> {
+    let pairs = super::likely(&st, &info)
+        .await?
+        .into_iter()
+        .map(|p| PairView {
+            reason: l.m(&p.likeness.label()).to_string(),
+            a: p.a,
+            b: p.b,
+        })
+        .collect();
+    Ok(Page(ListPage {
+        c: Chrome::for_user(l, &info, "/persons/duplicates"),
+        pairs,
+        max: shegong_store::duplicates::MAX_PAIRS,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct MergeForm {
+    keep: i64,
+    merge: i64,
+}
+
+async fn merge(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    UiForm(f): UiForm<MergeForm>,
+) -> Result<Response, AppError> {
+    super::merge(&st, &info, f.keep, f.merge).await?;
+    Ok(Redirect::to(&format!("/persons/{}", f.keep)).into_response())
+}
+
+#[derive(Deserialize)]
+struct DismissForm {
+    a: i64,
+    b: i64,
+}
+
+async fn dismiss(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    UiForm(f): UiForm<DismissForm>,
+) -> Result<Response, AppError> {
+    super::dismiss(&st, &info, f.a, f.b).await?;
+    Ok(Redirect::to("/persons/duplicates").into_response())
+}

@@ -1,0 +1,54 @@
+// Browser test of the care archives (issue 3 points 4 and 5) on a 390×844 phone: a worker opens an
+// old person's elderly archive and records a home visit (8.2.1.1); records a young child left
+// unattended, sees the guardianship-gap alert on the station's list, and records the report to the
+// responsible department, after which the alert leaves the open list (8.3.1.2).
+//
+//   node tests/browser/care.mjs           (after `cargo build`; run by crates/shegong/tests/browser.rs)
+
+import { run, login } from './lib.mjs';
+
+async function register(page, base, name, birth) {
+  await page.goto(`${base}/persons/new`);
+  await page.locator('#name').fill(name);
+  await page.locator('#org_code').selectOption({ index: 2 });
+  await page.locator('summary', { hasText: '更多信息' }).click();
+  await page.locator('#birth_date').fill(birth);
+  await Promise.all([page.waitForURL(/\/persons\/\d+$/), page.getByRole('button', { name: '保存' }).click()]);
+  return page.url();
+}
+
+run('care', async ({ page, base, log, shot }) => {
+  await login(page, base, 'worker');
+
+  const elder = await register(page, base, '刘奶奶', '1938-03-08');
+  await page.getByRole('link', { name: /老年人档案与走访/ }).click();
+  await page.locator('#living_arrangement').selectOption('alone');
+  await Promise.all([page.waitForURL(/\/elderly/), page.locator('form[action$="/elderly"] button[type=submit]').click()]);
+  await page.locator('[data-due]').waitFor();
+  await page.locator('#visitor').fill('王社工');
+  await page.locator('#findings').fill('血压偏高,已提醒按时服药');
+  await Promise.all([page.waitForURL(/\/elderly/), page.locator('form[action$="/visits"] button[type=submit]').click()]);
+  const due = await page.locator('[data-due]').getAttribute('data-due');
+  if (!due) throw new Error('no next visit date after the visit');
+  await shot('care-elderly');
+  await page.goto(elder);
+  if (!(await page.locator('.timeline').textContent()).includes('关爱'))
+    throw new Error('the visit is not on the person’s timeline');
+  log(`elderly archive opened, visit recorded, next visit ${due}`);
+
+  await register(page, base, '小宝', '2022-05-01');
+  await page.getByRole('link', { name: /儿童监护档案/ }).click();
+  await page.locator('#living_situation').selectOption('unattended');
+  await Promise.all([page.waitForURL(/\/guardianship/), page.locator('form[action$="/guardianship"] button[type=submit]').click()]);
+  await page.goto(`${base}/care/alerts`);
+  const open = page.locator('a[href^="/care/alerts/"]');
+  if ((await open.count()) !== 1) throw new Error(`expected one open alert, found ${await open.count()}`);
+  await shot('care-alerts');
+  await open.first().click();
+  await page.locator('#reported_by').fill('王社工');
+  await page.locator('#department').fill('街道派出所');
+  await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/report')), page.getByRole('button', { name: '记录报告' }).click()]);
+  await page.goto(`${base}/care/alerts`);
+  if ((await page.locator('a[href^="/care/alerts/"]').count()) !== 0) throw new Error('the alert is still open after the report');
+  log('gap alert raised, reported, closed');
+});
