@@ -93,30 +93,17 @@ async fn export(
     if reveal && !role_may(info.principal.role, Action::RevealIdentity) {
         return Err(AppError::forbidden());
     }
-    // The same filter rules as the list: its own parameter type, filled from ours (ages as the
-    // list takes them, text or whole numbers).
-    let as_json = |numbers: bool| {
-        let age = |a: &Option<String>| match a.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => serde_json::Value::Null,
-            Some(s) if numbers => s
-                .parse::<i64>()
-                .map(serde_json::Value::from)
-                .unwrap_or_else(|_| serde_json::Value::from(s)),
-            Some(s) => serde_json::Value::from(s),
-        };
-        json!({
-            "q": q.q, "category": q.category, "org_code": q.org_code,
-            "age_min": age(&q.age_min), "age_max": age(&q.age_max), "sensitivity": q.sensitivity,
-        })
+    // The same filter rules as the list.
+    let list = ListQuery {
+        q: q.q,
+        category: q.category,
+        org_code: q.org_code,
+        age_min: q.age_min,
+        age_max: q.age_max,
+        sensitivity: q.sensitivity,
+        page: None,
+        per_page: None,
     };
-    let list: ListQuery = serde_json::from_value(as_json(false))
-        .or_else(|_| serde_json::from_value(as_json(true)))
-        .map_err(|_| {
-            AppError::BadRequest(Msg::new(
-                "查询参数有误:年龄应为整数",
-                "bad query parameters: ages are whole numbers",
-            ))
-        })?;
     let filter = list.filter()?;
     let v = viewer(info);
     let keys = st.keys.clone();

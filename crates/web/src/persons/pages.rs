@@ -131,6 +131,8 @@ struct ListPage {
     places: Vec<Opt>,
     sensitivities: Vec<Opt>,
     may_write: bool,
+    /// The same filters as an `.xlsx` export, for users who may export.
+    export_href: Option<String>,
     r: Results<Row>,
 }
 
@@ -142,9 +144,13 @@ struct ListFragment {
 }
 
 fn page_href(p: &ListQuery, page: i64) -> String {
+    filter_href("/persons", p, page)
+}
+
+fn filter_href(path: &str, p: &ListQuery, page: i64) -> String {
     let per_page = p.per_page.map(|n| n.to_string());
     list_href(
-        "/persons",
+        path,
         &[
             ("q", p.q.as_deref()),
             ("category", p.category.as_deref()),
@@ -243,6 +249,15 @@ async fn list(
         places: place_opts(&places, p.org_code.as_deref().unwrap_or_default()),
         sensitivities: sensitivity_opts(l, p.sensitivity.as_deref().unwrap_or_default()),
         may_write: role_may(info.principal.role, Action::WriteRecord),
+        export_href: role_may(info.principal.role, Action::ExportRecords).then(|| {
+            let filters_only = ListQuery {
+                per_page: None,
+                ..p.clone()
+            };
+            let all = filter_href("/persons/export.xlsx", &filters_only, 1);
+            let filters = all.strip_suffix("page=1").unwrap_or(&all);
+            filters.trim_end_matches(['&', '?']).to_string()
+        }),
         r,
     };
     Ok((status, Page(page)).into_response())

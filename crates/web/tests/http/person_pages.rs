@@ -164,6 +164,7 @@ http_test!(async fn the_list_searches_filters_and_stays_in_scope(app) {
     assert_eq!(total(&html), "1");
     let html = worker.get("/persons?org_code=430202001002").await.text().await.unwrap();
     assert_eq!(total(&html), "1");
+    assert!(html.contains("href=\"/persons/export.xlsx?org_code=430202001002\""), "the export takes the list's filters");
     let html = worker.get("/persons?sensitivity=sensitive").await.text().await.unwrap();
     assert_eq!(total(&html), "1", "the child");
     // htmx asks for the results only.
