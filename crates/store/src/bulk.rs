@@ -132,7 +132,7 @@ pub fn insert(
         }
         for t in shegong_domain::search::name_tokens(&p.fields.name) {
             tokens.push((
-                person_search_tokens::token.eq(t),
+                person_search_tokens::token.eq(crate::persons::station_token(&p.org_code, &t)),
                 person_search_tokens::person_id.eq(*id),
                 person_search_tokens::org_code.eq(p.org_code.clone()),
             ));

@@ -188,7 +188,19 @@ pub fn holder_of_id_number(
         .optional()?)
 }
 
-fn write_tokens(conn: &mut DbConn, person_id: i64, name: &str, org_code: &str) -> StoreResult<()> {
+/// A search token as stored: keyed by the person's station, so that a search reads the tokens of
+/// the stations in scope only.
+pub(crate) fn station_token(org_code: &str, token: &str) -> String {
+    let station = org_code.get(..9).unwrap_or(org_code);
+    format!("{station}|{token}")
+}
+
+pub(crate) fn write_tokens(
+    conn: &mut DbConn,
+    person_id: i64,
+    name: &str,
+    org_code: &str,
+) -> StoreResult<()> {
     diesel::delete(
         person_search_tokens::table.filter(person_search_tokens::person_id.eq(person_id)),
     )
@@ -197,7 +209,7 @@ fn write_tokens(conn: &mut DbConn, person_id: i64, name: &str, org_code: &str) -
         .into_iter()
         .map(|t| {
             (
-                person_search_tokens::token.eq(t),
+                person_search_tokens::token.eq(station_token(org_code, &t)),
                 person_search_tokens::person_id.eq(person_id),
                 person_search_tokens::org_code.eq(org_code.to_string()),
             )
@@ -643,6 +655,42 @@ pub struct Filter {
     pub include_merged: bool,
 }
 
+type TokenCond = Box<
+    dyn BoxableExpression<
+            person_search_tokens::table,
+            crate::db::MultiBackend,
+            SqlType = diesel::sql_types::Bool,
+        >,
+>;
+
+/// The stations (township codes) a scope reaches: its roots at or below a station, and the
+/// stations under a root above one.
+fn stations_of(conn: &mut DbConn, scope: &Scope) -> StoreResult<Vec<String>> {
+    use crate::schema::org_units;
+    let mut out = Vec::new();
+    for root in scope.roots() {
+        let code = root.as_str();
+        if root.is_operator() {
+            continue;
+        }
+        if code.len() >= 9 {
+            out.push(code[..9].to_string());
+        } else {
+            let under = Scope::new(vec![root.clone()]);
+            out.extend(
+                org_units::table
+                    .filter(crate::scope_filter!(org_units::code, &under))
+                    .filter(org_units::level.eq(shegong_domain::org::OrgLevel::Township.id()))
+                    .select(org_units::code)
+                    .load::<String>(conn)?,
+            );
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 /// What a search text is.
 enum Wanted {
     Id(String),
@@ -688,17 +736,40 @@ pub fn search(
         });
     }
     let today = dates::today();
-    // The token subqueries narrow by one code range covering the whole scope (exact scoping is
-    // the outer filter's job): boxed conditions cannot go inside a subquery on both backends.
-    let ranges = v.scope.code_ranges();
-    let (Some(lo), Some(hi)) = (
-        ranges.iter().map(|r| r.0.clone()).min(),
-        ranges.iter().map(|r| r.1.clone()).max(),
-    ) else {
+    // Tokens are keyed by station: the stations the scope reaches.
+    let stations = stations_of(conn, &v.scope)?;
+    if stations.is_empty() {
         return Ok(Listing {
             items: Vec::new(),
             total: 0,
         });
+    }
+    // Pinyin matches are ranges of tokens, one pair per station: read first, as a list of ids
+    // (boxed conditions cannot go inside a subquery on both backends).
+    let pinyin_ids: Vec<i64> = match &wanted {
+        Some(Some(Wanted::Name(NameQuery::Pinyin(p)))) => {
+            let mut cond: TokenCond =
+                Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0"));
+            for st in &stations {
+                for kind in [search::PINYIN, search::INITIALS] {
+                    let from = station_token(st, &format!("{kind}{p}"));
+                    let to = format!("{from}\u{10FFFF}");
+                    cond = Box::new(
+                        cond.or(person_search_tokens::token
+                            .ge(from)
+                            .and(person_search_tokens::token.lt(to))),
+                    );
+                }
+            }
+            let mut ids: Vec<i64> = person_search_tokens::table
+                .filter(cond)
+                .select(person_search_tokens::person_id)
+                .load(conn)?;
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        }
+        _ => Vec::new(),
     };
     let build = || {
         let mut b = persons::table.into_boxed().filter(visible(v));
@@ -710,37 +781,20 @@ pub fn search(
             Some(Some(Wanted::Phone(idx))) => b = b.filter(persons::phone_index.eq(idx.clone())),
             Some(Some(Wanted::Name(NameQuery::Hanzi(tokens)))) => {
                 let n = tokens.len() as i64;
+                let keyed: Vec<String> = stations
+                    .iter()
+                    .flat_map(|st| tokens.iter().map(move |t| station_token(st, t)))
+                    .collect();
+                // A person's tokens all carry one station, so every token matching means n rows.
                 let ids = person_search_tokens::table
-                    .filter(person_search_tokens::token.eq_any(tokens.clone()))
-                    .filter(
-                        person_search_tokens::org_code
-                            .ge(lo.clone())
-                            .and(person_search_tokens::org_code.lt(hi.clone())),
-                    )
+                    .filter(person_search_tokens::token.eq_any(keyed))
                     .group_by(person_search_tokens::person_id)
                     .having(diesel::dsl::count(person_search_tokens::token).eq(n))
                     .select(person_search_tokens::person_id);
                 b = b.filter(persons::id.eq_any(ids));
             }
-            Some(Some(Wanted::Name(NameQuery::Pinyin(p)))) => {
-                let full = format!("{}{p}", search::PINYIN);
-                let initials = format!("{}{p}", search::INITIALS);
-                let ids = person_search_tokens::table
-                    .filter(
-                        person_search_tokens::token
-                            .ge(full.clone())
-                            .and(person_search_tokens::token.lt(format!("{full}\u{10FFFF}")))
-                            .or(person_search_tokens::token.ge(initials.clone()).and(
-                                person_search_tokens::token.lt(format!("{initials}\u{10FFFF}")),
-                            )),
-                    )
-                    .filter(
-                        person_search_tokens::org_code
-                            .ge(lo.clone())
-                            .and(person_search_tokens::org_code.lt(hi.clone())),
-                    )
-                    .select(person_search_tokens::person_id);
-                b = b.filter(persons::id.eq_any(ids));
+            Some(Some(Wanted::Name(NameQuery::Pinyin(_)))) => {
+                b = b.filter(persons::id.eq_any(pinyin_ids.clone()));
             }
             _ => {}
         }

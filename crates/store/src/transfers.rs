@@ -7,7 +7,7 @@ use crate::db::DbConn;
 use crate::error::{OptionalExt, StoreError, StoreResult};
 use crate::persons::{add_history, add_timeline};
 use crate::query::{Listing, Page};
-use crate::schema::{person_assignments, person_search_tokens, persons};
+use crate::schema::{person_assignments, persons};
 use diesel::prelude::*;
 use serde::Serialize;
 use shegong_domain::Msg;
@@ -234,11 +234,12 @@ pub fn settle(
                 persons::updated_at.eq(now),
             ))
             .execute(conn)?;
-        diesel::update(
-            person_search_tokens::table.filter(person_search_tokens::person_id.eq(t.person_id)),
-        )
-        .set(person_search_tokens::org_code.eq(&t.to_org))
-        .execute(conn)?;
+        // Search tokens are keyed by station: written again for the new one.
+        let name: String = persons::table
+            .find(t.person_id)
+            .select(persons::name)
+            .first(conn)?;
+        crate::persons::write_tokens(conn, t.person_id, &name, &t.to_org)?;
         diesel::delete(
             person_assignments::table.filter(person_assignments::person_id.eq(t.person_id)),
         )
