@@ -748,19 +748,28 @@ pub fn search(
     // (boxed conditions cannot go inside a subquery on both backends).
     let pinyin_ids: Vec<i64> = match &wanted {
         Some(Some(Wanted::Name(NameQuery::Pinyin(p)))) => {
-            let mut cond: TokenCond =
-                Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0"));
+            // Each term a range on the token index; no constant first term, which would make
+            // SQLite scan the whole table instead of OR-ing index searches.
+            let mut cond: Option<TokenCond> = None;
             for st in &stations {
                 for kind in [search::PINYIN, search::INITIALS] {
                     let from = station_token(st, &format!("{kind}{p}"));
                     let to = format!("{from}\u{10FFFF}");
-                    cond = Box::new(
-                        cond.or(person_search_tokens::token
-                            .ge(from)
-                            .and(person_search_tokens::token.lt(to))),
-                    );
+                    let range = person_search_tokens::token
+                        .ge(from)
+                        .and(person_search_tokens::token.lt(to));
+                    cond = Some(match cond {
+                        None => Box::new(range),
+                        Some(c) => Box::new(c.or(range)),
+                    });
                 }
             }
+            let Some(cond) = cond else {
+                return Ok(Listing {
+                    items: Vec::new(),
+                    total: 0,
+                });
+            };
             let mut ids: Vec<i64> = person_search_tokens::table
                 .filter(cond)
                 .select(person_search_tokens::person_id)
