@@ -415,97 +415,6 @@ pub fn update(
     {
         return Err(duplicate_id());
     }
-    let mut changed: Vec<&'static str> = Vec::new();
-    let mut diff = |field: &'static str,
-                    old: Option<String>,
-                    new: Option<String>,
-                    conn: &mut DbConn|
-     -> StoreResult<()> {
-        if old != new {
-            add_history(conn, id, actor, field, old.as_deref(), new.as_deref(), now)?;
-            changed.push(field);
-        }
-        Ok(())
-    };
-    diff("name", Some(old.name.clone()), Some(f.name.clone()), conn)?;
-    diff(
-        "org_code",
-        Some(old.org_code.clone()),
-        Some(org_code.to_string()),
-        conn,
-    )?;
-    diff(
-        "gender",
-        old.gender.clone(),
-        f.gender.map(|g| g.id().to_string()),
-        conn,
-    )?;
-    diff(
-        "ethnicity",
-        old.ethnicity.clone(),
-        f.ethnicity.map(str::to_string),
-        conn,
-    )?;
-    diff(
-        "birth_date",
-        old.birth_date.clone(),
-        f.birth_date.map(dates::iso),
-        conn,
-    )?;
-    diff(
-        "id_number",
-        old.id_number_masked.clone(),
-        f.id_number.as_ref().map(IdNumber::masked),
-        conn,
-    )?;
-    diff(
-        "phone",
-        old.phone_masked.clone(),
-        f.phone.as_ref().map(Phone::masked),
-        conn,
-    )?;
-    diff(
-        "address",
-        Some(old.address.clone()),
-        Some(f.address.clone()),
-        conn,
-    )?;
-    diff(
-        "difficulty_types",
-        Some(old.difficulty_types.clone()),
-        Some(f.difficulty_types.join(",")),
-        conn,
-    )?;
-    diff(
-        "difficulty_degree",
-        old.difficulty_degree.clone(),
-        f.difficulty_degree.map(str::to_string),
-        conn,
-    )?;
-    diff(
-        "health",
-        old.health.clone(),
-        f.health.map(str::to_string),
-        conn,
-    )?;
-    diff(
-        "employment",
-        Some(old.employment.clone()),
-        Some(f.employment.clone()),
-        conn,
-    )?;
-    diff(
-        "monthly_income",
-        old.monthly_income.map(|i| i.to_string()),
-        f.monthly_income.map(|i| i.to_string()),
-        conn,
-    )?;
-    diff(
-        "sensitivity",
-        Some(old.sensitivity.clone()),
-        Some(f.sensitivity.id().to_string()),
-        conn,
-    )?;
     let consent_text =
         |by: &Option<String>, rel: &Option<String>, on: &Option<String>, scope: &Option<String>| {
             by.as_ref().map(|b| {
@@ -521,23 +430,89 @@ pub fn update(
         .consent
         .as_ref()
         .map(|c| format!("{}({}) {} {}", c.by, c.relation, dates::iso(c.on), c.scope));
-    diff(
-        "consent",
-        consent_text(
-            &old.consent_by,
-            &old.consent_relation,
-            &old.consent_on,
-            &old.consent_scope,
+    // Every field as (name, stored value, new value); ID and phone numbers compared masked.
+    let fields: [(&'static str, Option<String>, Option<String>); 16] = [
+        ("name", Some(old.name.clone()), Some(f.name.clone())),
+        (
+            "org_code",
+            Some(old.org_code.clone()),
+            Some(org_code.to_string()),
         ),
-        new_consent,
-        conn,
-    )?;
-    diff(
-        "notes",
-        Some(old.notes.clone()),
-        Some(f.notes.clone()),
-        conn,
-    )?;
+        (
+            "gender",
+            old.gender.clone(),
+            f.gender.map(|g| g.id().to_string()),
+        ),
+        (
+            "ethnicity",
+            old.ethnicity.clone(),
+            f.ethnicity.map(str::to_string),
+        ),
+        (
+            "birth_date",
+            old.birth_date.clone(),
+            f.birth_date.map(dates::iso),
+        ),
+        (
+            "id_number",
+            old.id_number_masked.clone(),
+            f.id_number.as_ref().map(IdNumber::masked),
+        ),
+        (
+            "phone",
+            old.phone_masked.clone(),
+            f.phone.as_ref().map(Phone::masked),
+        ),
+        (
+            "address",
+            Some(old.address.clone()),
+            Some(f.address.clone()),
+        ),
+        (
+            "difficulty_types",
+            Some(old.difficulty_types.clone()),
+            Some(f.difficulty_types.join(",")),
+        ),
+        (
+            "difficulty_degree",
+            old.difficulty_degree.clone(),
+            f.difficulty_degree.map(str::to_string),
+        ),
+        ("health", old.health.clone(), f.health.map(str::to_string)),
+        (
+            "employment",
+            Some(old.employment.clone()),
+            Some(f.employment.clone()),
+        ),
+        (
+            "monthly_income",
+            old.monthly_income.map(|i| i.to_string()),
+            f.monthly_income.map(|i| i.to_string()),
+        ),
+        (
+            "sensitivity",
+            Some(old.sensitivity.clone()),
+            Some(f.sensitivity.id().to_string()),
+        ),
+        (
+            "consent",
+            consent_text(
+                &old.consent_by,
+                &old.consent_relation,
+                &old.consent_on,
+                &old.consent_scope,
+            ),
+            new_consent,
+        ),
+        ("notes", Some(old.notes.clone()), Some(f.notes.clone())),
+    ];
+    let mut changed: Vec<&'static str> = Vec::new();
+    for (field, old, new) in fields {
+        if old != new {
+            add_history(conn, id, actor, field, old.as_deref(), new.as_deref(), now)?;
+            changed.push(field);
+        }
+    }
     let old_c: Vec<(String, String, Option<String>, Option<String>)> = old_cats
         .iter()
         .map(|c| {
@@ -576,12 +551,19 @@ pub fn update(
             .join(",")
     };
     let cats_changed = old_c != new_c;
-    diff(
-        "categories",
-        Some(cat_text(&old_c)),
-        Some(cat_text(&new_c)),
-        conn,
-    )?;
+    if cats_changed {
+        let (before, after) = (cat_text(&old_c), cat_text(&new_c));
+        add_history(
+            conn,
+            id,
+            actor,
+            "categories",
+            Some(&before),
+            Some(&after),
+            now,
+        )?;
+        changed.push("categories");
+    }
     if changed.is_empty() {
         return Ok(changed);
     }
