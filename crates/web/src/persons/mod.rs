@@ -317,22 +317,42 @@ pub async fn reveal(
     .await
 }
 
+/// Who changed what (API): checked and audited like a read of the person.
 pub async fn history(
     st: &AppState,
     info: &AuthInfo,
     id: i64,
 ) -> Result<Vec<persons::HistoryRow>, AppError> {
     get(st, info, id).await?;
+    history_of(st, info, id).await
+}
+
+/// The edit history of a person already read through [`get`] (which checked and audited it).
+pub async fn history_of(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+) -> Result<Vec<persons::HistoryRow>, AppError> {
     let v = viewer(info);
     st.read(move |c| persons::history(c, &v, id)).await
 }
 
+/// Everything about a person across modules (API): checked and audited like a read.
 pub async fn timeline(
     st: &AppState,
     info: &AuthInfo,
     id: i64,
 ) -> Result<Vec<persons::TimelineRow>, AppError> {
     get(st, info, id).await?;
+    timeline_of(st, info, id).await
+}
+
+/// The timeline of a person already read through [`get`].
+pub async fn timeline_of(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+) -> Result<Vec<persons::TimelineRow>, AppError> {
     let v = viewer(info);
     st.read(move |c| persons::timeline(c, &v, id)).await
 }

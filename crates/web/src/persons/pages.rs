@@ -820,10 +820,15 @@ async fn detail_page(
     id: i64,
     revealed: (Option<String>, Option<String>),
 ) -> Result<DetailPage, AppError> {
+    // One checked (and, for a sensitive record, audited) read; the rest follows from it.
     let d = super::get(st, info, id).await?;
-    let timeline = super::timeline(st, info, id).await?;
+    let timeline = super::timeline_of(st, info, id).await?;
     let all = super::all_categories(st).await?;
-    let places = super::places(st, info).await?;
+    let code = d.person.org_code.clone();
+    let place = st
+        .read(move |c| Ok(shegong_store::org::get_unscoped(c, &code)?.map(|u| u.name)))
+        .await?
+        .unwrap_or_else(|| d.person.org_code.clone());
     let today = dates::today();
     let day = dates::iso(today);
     let p = d.person;
@@ -857,7 +862,7 @@ async fn detail_page(
     });
     Ok(DetailPage {
         c: Chrome::for_user(l, info, &format!("/persons/{id}")),
-        place: place_name(&places, &p.org_code),
+        place,
         gender: gender_label(p.gender.as_deref(), l),
         age: age.map(|a| a.to_string()).unwrap_or_default(),
         degree: label_of(
@@ -993,7 +998,7 @@ async fn history(
     P(id): P<i64>,
 ) -> Result<Response, AppError> {
     let d = super::get(&st, &info, id).await?;
-    let rows = super::history(&st, &info, id)
+    let rows = super::history_of(&st, &info, id)
         .await?
         .into_iter()
         .map(|h| HistoryView {

@@ -211,3 +211,14 @@ http_test!(async fn deployments_add_categories(app) {
     let r = form(&admin, "/categories", &[("code", "dibao"), ("label_zh", "低保")]).await;
     assert_eq!(r.status(), 422);
 });
+
+http_test!(async fn opening_a_sensitive_page_is_one_audited_read(app) {
+    let worker = app.api("worker").await;
+    let r = worker.post("/api/v1/persons", json!({"name": "小明", "birth_date": "2016-05-01", "org_code": "430202001"})).await;
+    let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let before = app.audit_count("person.read");
+    assert_eq!(worker.get(&format!("/persons/{id}")).await.status(), 200);
+    assert_eq!(app.audit_count("person.read"), before + 1, "the page, its timeline and its place: one read");
+    assert_eq!(worker.get(&format!("/persons/{id}/history")).await.status(), 200);
+    assert_eq!(app.audit_count("person.read"), before + 2);
+});
