@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::extract::{P, Q, UiForm};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::ui::{Chrome, Errors, Opt, Page, choices};
+use crate::ui::{Chrome, Errors, Opt, Page, Pager, choices};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -474,10 +474,7 @@ struct VisitsPage {
     tabs: Vec<Tab>,
     rows: Vec<DueView>,
     total: i64,
-    page: i64,
-    pages: i64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 async fn visits(
@@ -508,7 +505,6 @@ async fn visits(
             }
         })
         .collect();
-    let pages = ((listing.total + paging.per_page - 1) / paging.per_page).max(1);
     let href = |p: i64| format!("/care/visits?status={status}&page={p}");
     let tabs = [
         (
@@ -542,10 +538,7 @@ async fn visits(
         tabs,
         rows,
         total: listing.total,
-        page: paging.page,
-        pages,
-        prev: (paging.page > 1).then(|| href(paging.page - 1)),
-        next: (paging.page < pages).then(|| href(paging.page + 1)),
+        pager: Pager::new(paging, listing.total, None, href),
     })
     .into_response())
 }
@@ -824,10 +817,7 @@ struct AlertsPage {
     all: bool,
     rows: Vec<AlertRowView>,
     total: i64,
-    page: i64,
-    pages: i64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 async fn alerts(
@@ -859,7 +849,6 @@ async fn alerts(
             age: a.age,
         })
         .collect();
-    let pages = ((listing.total + paging.per_page - 1) / paging.per_page).max(1);
     let s = if all { "all" } else { "open" };
     let href = |p: i64| format!("/care/alerts?status={s}&page={p}");
     Ok(Page(AlertsPage {
@@ -867,10 +856,7 @@ async fn alerts(
         all,
         rows,
         total: listing.total,
-        page: paging.page,
-        pages,
-        prev: (paging.page > 1).then(|| href(paging.page - 1)),
-        next: (paging.page < pages).then(|| href(paging.page + 1)),
+        pager: Pager::new(paging, listing.total, None, href),
     })
     .into_response())
 }
