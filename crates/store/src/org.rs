@@ -513,3 +513,14 @@ pub fn stations_of_county(conn: &mut DbConn, county_code: &str) -> StoreResult<V
         .select(OrgUnit::as_select())
         .load(conn)?)
 }
+
+/// The names of these nodes, whatever the scope (names of places are public geography), for
+/// showing codes as places a worker recognises.
+pub fn names(conn: &mut DbConn, codes: &[String]) -> StoreResult<HashMap<String, String>> {
+    Ok(org_units::table
+        .filter(org_units::code.eq_any(codes))
+        .select((org_units::code, org_units::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}

@@ -24,6 +24,8 @@ pub fn router() -> Router<AppState> {
 pub struct PairView {
     pub a: PersonRow,
     pub b: PersonRow,
+    /// The villages (communities) of `a` and `b` by name.
+    pub places: (String, String),
     pub reason: String,
 }
 
@@ -40,11 +42,20 @@ async fn list(
     l: Lang,
     Authed(info): Authed,
 ) -> Result<Response, AppError> {
-    let pairs = super::likely(&st, &info)
-        .await?
+    let found = super::likely(&st, &info).await?;
+    let codes: Vec<String> = found
+        .iter()
+        .flat_map(|p| [p.a.org_code.clone(), p.b.org_code.clone()])
+        .collect();
+    let names = st
+        .read(move |c| shegong_store::org::names(c, &codes))
+        .await?;
+    let name = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
+    let pairs = found
         .into_iter()
         .map(|p| PairView {
             reason: l.m(&p.likeness.label()).to_string(),
+            places: (name(&p.a.org_code), name(&p.b.org_code)),
             a: p.a,
             b: p.b,
         })

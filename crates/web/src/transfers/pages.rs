@@ -22,6 +22,7 @@ use shegong_domain::policy::{Action, role_may};
 use shegong_store::org::OrgUnit;
 use shegong_store::query::Page as Paging;
 use shegong_store::transfers::{Listed, Which};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub fn router() -> Router<AppState> {
@@ -49,7 +50,15 @@ pub struct Row {
     pub note: String,
 }
 
-fn row(l: Lang, x: Listed) -> Row {
+/// A place as a worker knows it: its name, with the code beside it.
+fn place(names: &HashMap<String, String>, code: String) -> String {
+    match names.get(&code) {
+        Some(n) => format!("{n}({code})"),
+        None => code,
+    }
+}
+
+fn row(l: Lang, names: &HashMap<String, String>, x: Listed) -> Row {
     let status = x.t.status();
     Row {
         id: x.t.id,
@@ -61,8 +70,8 @@ fn row(l: Lang, x: Listed) -> Row {
             _ => l.t("转出", "sent"),
         }
         .to_string(),
-        from_org: x.t.from_org,
-        to_org: x.t.to_org,
+        from_org: place(names, x.t.from_org),
+        to_org: place(names, x.t.to_org),
         reason: x.t.reason,
         requested: format!("{} {}", clock::display(x.t.requested_at), x.t.requested_by),
         status: l.m(&status.label()).to_string(),
@@ -97,25 +106,29 @@ async fn list(
 ) -> Result<Response, AppError> {
     let page = Paging::new(Some(1), Some(200));
     let pending = Some(Status::Pending);
-    let rows = |v: Vec<Listed>| v.into_iter().map(|x| row(l, x)).collect::<Vec<_>>();
-    let to_decide = rows(
-        super::list(&st, &info, Which::ToDecide, pending, page)
-            .await?
-            .items,
-    );
-    let asked = rows(
-        super::list(&st, &info, Which::Asked, pending, page)
-            .await?
-            .items,
-    );
-    let settled = rows(
-        super::list(&st, &info, Which::All, None, page)
-            .await?
-            .items
-            .into_iter()
-            .filter(|x| x.t.status() != Status::Pending)
-            .collect(),
-    );
+    let to_decide = super::list(&st, &info, Which::ToDecide, pending, page)
+        .await?
+        .items;
+    let asked = super::list(&st, &info, Which::Asked, pending, page)
+        .await?
+        .items;
+    let settled: Vec<Listed> = super::list(&st, &info, Which::All, None, page)
+        .await?
+        .items
+        .into_iter()
+        .filter(|x| x.t.status() != Status::Pending)
+        .collect();
+    let codes: Vec<String> = [&to_decide, &asked, &settled]
+        .into_iter()
+        .flatten()
+        .flat_map(|x| [x.t.from_org.clone(), x.t.to_org.clone()])
+        .filter(|c| !c.is_empty())
+        .collect();
+    let names = st
+        .read(move |c| shegong_store::org::names(c, &codes))
+        .await?;
+    let rows = |v: Vec<Listed>| v.into_iter().map(|x| row(l, &names, x)).collect::<Vec<_>>();
+    let (to_decide, asked, settled) = (rows(to_decide), rows(asked), rows(settled));
     Ok(Page(ListPage {
         c: Chrome::for_user(l, &info, "/transfers"),
         to_decide,

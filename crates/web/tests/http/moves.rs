@@ -25,6 +25,7 @@ http_test!(async fn duplicates_are_listed_merged_or_dismissed(app) {
     assert_eq!(l["items"][1]["likeness"], "same_name");
     let html = worker.get("/persons/duplicates").await.text().await.unwrap();
     assert!(html.contains(&format!("data-pair=\"{a}-{b}\"")) && html.contains("同县、同拼音、同出生日期"));
+    assert!(html.contains("<td>月塘街道</td>"), "villages by name");
     // Not allowed, or out of scope: nothing changes.
     for who in ["supervisor", "purchaser", "volunteer"] {
         let x = app.api(who).await;
@@ -89,6 +90,9 @@ http_test!(async fn a_station_asks_for_a_person_by_id_number_and_learns_nothing_
     assert_eq!((inbox["total"].as_i64(), inbox["items"][0]["name"].as_str()), (Some(1), Some("孙七")));
     let html = worker.get("/transfers").await.text().await.unwrap();
     assert!(html.contains(&format!("data-transfer=\"{tid}\"")) && html.contains("已迁居本社区"));
+    assert!(html.contains("新月塘社区居委会(430202002003)"), "places by name");
+    let asking = w2.get("/transfers").await.text().await.unwrap();
+    assert!(!asking.contains("月塘街道") && !asking.contains("430202001"), "the holding station stays unnamed");
     let r = form(&worker, &format!("/transfers/{tid}/decision"), &[("decision", "accept"), ("note", "同意")]).await;
     assert_eq!(r.status(), 303);
     problem(worker.post(&format!("/api/v1/transfers/{tid}/decision"), json!({"decision": "decline"})).await, 409).await;
