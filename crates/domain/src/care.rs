@@ -24,7 +24,7 @@ pub fn label(list: &[Choice], code: &str) -> Msg {
         .unwrap_or_else(|| Msg::owned(code, code))
 }
 
-fn choose(
+pub(crate) fn choose(
     inv: &mut Invalid,
     field: &'static str,
     list: &[Choice],

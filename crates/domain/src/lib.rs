@@ -4,8 +4,11 @@
 //! unit- and property-tested on its own and reused by the UI, the API and the command line alike.
 
 pub mod account;
+pub mod assessment;
 pub mod care;
+pub mod case;
 pub mod clock;
+pub mod content;
 pub mod dates;
 pub mod household;
 pub mod id_number;
