@@ -51,13 +51,38 @@ pub const ITEMS: [Item; 26] = [
     item("8.3.3", "8.3", "心理健康", "mental health"),
     item("8.3.4", "8.3", "儿童保护", "child protection"),
     item("8.3.5", "8.3", "家庭支持", "family support"),
-    item("8.4.1", "8.4", "促进社区参与", "promoting community participation"),
-    item("8.4.2", "8.4", "培育社会组织", "incubating social organisations"),
+    item(
+        "8.4.1",
+        "8.4",
+        "促进社区参与",
+        "promoting community participation",
+    ),
+    item(
+        "8.4.2",
+        "8.4",
+        "培育社会组织",
+        "incubating social organisations",
+    ),
     item("8.4.3", "8.4", "提升居民能力", "residents' capacity"),
     item("8.4.4", "8.4", "推动多方联动", "multi-party linkage"),
-    item("8.5.1", "8.5", "建立志愿服务队伍", "building volunteer teams"),
-    item("8.5.2", "8.5", "支持引导志愿服务", "supporting volunteer service"),
-    item("8.6", "8.6", "其他社会工作服务", "other social work services"),
+    item(
+        "8.5.1",
+        "8.5",
+        "建立志愿服务队伍",
+        "building volunteer teams",
+    ),
+    item(
+        "8.5.2",
+        "8.5",
+        "支持引导志愿服务",
+        "supporting volunteer service",
+    ),
+    item(
+        "8.6",
+        "8.6",
+        "其他社会工作服务",
+        "other social work services",
+    ),
 ];
 
 impl Item {

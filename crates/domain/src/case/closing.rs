@@ -12,7 +12,11 @@ pub const REASONS: [Choice; 5] = [
     ("goals_met", "服务目标达成", "goals met"),
     ("persons_wish", "服务对象要求结束", "the person's wish"),
     ("referred", "转介其他机构", "referred elsewhere"),
-    ("situation_changed", "服务对象或社工情况变化", "situation changed"),
+    (
+        "situation_changed",
+        "服务对象或社工情况变化",
+        "situation changed",
+    ),
     ("other", "其他", "other"),
 ];
 
@@ -69,9 +73,7 @@ pub fn validate(input: &ClosingInput) -> Result<Closing, Invalid> {
     }
     let summary = required_notes(&mut inv, "summary", &input.summary);
     let plan = required_notes(&mut inv, "follow_up_plan", &input.follow_up_plan);
-    let days = input
-        .first_follow_up_days
-        .unwrap_or(DEFAULT_FOLLOW_UP_DAYS);
+    let days = input.first_follow_up_days.unwrap_or(DEFAULT_FOLLOW_UP_DAYS);
     if !(1..=MAX_FOLLOW_UP_DAYS).contains(&days) {
         inv.add(
             "first_follow_up_days",
@@ -173,7 +175,11 @@ pub fn validate_contact(
         ("跟进结果", "outcome"),
     );
     let notes = if matches!(outcome, Some("other" | "needs_service")) {
-        required_notes(&mut inv, "notes", input.notes.as_deref().unwrap_or_default())
+        required_notes(
+            &mut inv,
+            "notes",
+            input.notes.as_deref().unwrap_or_default(),
+        )
     } else {
         Some(optional_notes(&mut inv, "notes", input.notes.as_deref()))
     };

@@ -230,9 +230,15 @@ pub enum Event {
     /// On to the next stage (assessment → planning, intervention → evaluation).
     Advance,
     /// Forward past one or more stages (e.g. straight to intervention in a crisis), with the reason.
-    Skip { to: Stage, reason: String },
+    Skip {
+        to: Stage,
+        reason: String,
+    },
     /// Back to assessment or planning (needs changed, plan revised); a revised plan is approved again.
-    Revise { to: Stage, reason: String },
+    Revise {
+        to: Stage,
+        reason: String,
+    },
     /// The plan (in planning) or the closing (in evaluation, with its reason) goes to the head.
     SubmitPlan,
     SubmitClosing,
@@ -241,13 +247,22 @@ pub enum Event {
     /// The head approves the waiting submission.
     Approve,
     /// The head sends it back with comments.
-    Return { comments: String },
+    Return {
+        comments: String,
+    },
     /// The case goes to another organisation (at intake: declined with a referral).
-    Refer { to: String, reason: String },
+    Refer {
+        to: String,
+        reason: String,
+    },
     /// The case ends early (the person moved away, died, cannot be reached).
-    Terminate { reason: String },
+    Terminate {
+        reason: String,
+    },
     /// A closed, referred or terminated case is worked on again, from needs assessment.
-    Reopen { reason: String },
+    Reopen {
+        reason: String,
+    },
 }
 
 impl Event {
@@ -349,11 +364,7 @@ fn reason(field: &'static str, value: &str) -> Result<String, Refusal> {
     let v = text::notes(value, 1000).map_err(|message| Refusal::Incomplete { field, message })?;
     if v.is_empty() {
         return Err(match field {
-            "comments" => incomplete(
-                "comments",
-                "退回时须写明意见",
-                "a return needs comments",
-            ),
+            "comments" => incomplete("comments", "退回时须写明意见", "a return needs comments"),
             _ => incomplete(field, "须写明原因", "give the reason"),
         });
     }
@@ -426,7 +437,10 @@ pub fn transition(state: &State, event: &Event, facts: &Facts) -> Result<(State,
                 message,
             })?;
             note = Some(reason("reason", r)?);
-            State::Referred { on: facts.today, to }
+            State::Referred {
+                on: facts.today,
+                to,
+            }
         }
         (_, Event::Terminate { reason: r }) => {
             note = Some(reason("reason", r)?);
@@ -604,10 +618,9 @@ fn out_of_order(from: Stage, e: &Event) -> Refusal {
             "服务计划须经站长审批后才进入服务执行",
             "the plan needs the head's approval before intervention",
         ),
-        (Stage::Evaluation, Event::Advance) => (
-            "结案须提交站长审批",
-            "closing needs the head's approval",
-        ),
+        (Stage::Evaluation, Event::Advance) => {
+            ("结案须提交站长审批", "closing needs the head's approval")
+        }
         (_, Event::SubmitPlan) => (
             "只有服务策划环节可以提交服务计划",
             "a plan is submitted in planning",

@@ -238,7 +238,14 @@ fn a_skip_needs_a_reason_and_never_reaches_closed() {
         assert!(transition(&s, &skip(to, "理由"), &facts(WORKER)).is_err());
     }
     // The next stage is entered the usual way.
-    assert!(transition(&State::Intake, &skip(Stage::Assessment, "理由"), &facts(WORKER)).is_err());
+    assert!(
+        transition(
+            &State::Intake,
+            &skip(Stage::Assessment, "理由"),
+            &facts(WORKER)
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -253,7 +260,12 @@ fn an_ended_case_is_changed_only_after_reopening() {
     assert!(may_record(&closed, Record::Service).is_err());
     assert!(may_record(&closed, Record::FollowUp).is_ok());
     assert!(
-        transition(&closed, &Event::Reopen { reason: "".into() }, &facts(WORKER)).is_err()
+        transition(
+            &closed,
+            &Event::Reopen { reason: "".into() },
+            &facts(WORKER)
+        )
+        .is_err()
     );
     let (s, _) = transition(
         &closed,
@@ -574,6 +586,9 @@ fn every_stage_is_reachable_and_every_reachable_state_is_well_formed() {
     for stage in Stage::ALL {
         assert!(seen.iter().any(|s| s.stage() == stage), "{stage:?}");
     }
-    assert!(seen.iter().any(|s| s.waiting() == Some((Submission::Closing, 1))));
+    assert!(
+        seen.iter()
+            .any(|s| s.waiting() == Some((Submission::Closing, 1)))
+    );
     assert!(seen.iter().any(|s| s.returned().is_some()));
 }

@@ -11,13 +11,13 @@ pub mod protection;
 pub mod row;
 pub mod service;
 
-pub use row::Row;
 pub use machine::{
     Actor, Event, Facts, OnFile, Record, Refusal, Review, Stage, State, Step, Submission,
     may_record, transition,
 };
+pub use row::Row;
 
-use crate::{Invalid, Msg, dates, text};
+use crate::{Invalid, Msg, content, dates, text};
 use time::Date;
 
 /// The longest free text of a case record (a home-visit note, an assessment section).
@@ -69,4 +69,56 @@ fn past_date(
         return None;
     }
     Some(d)
+}
+
+/// Reads section-8 items: at least one, each known, each once, in the standard's order.
+fn items(inv: &mut Invalid, field: &'static str, given: &[String]) -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = given
+        .iter()
+        .filter_map(|s| inv.check(field, content::parse(s)).map(|i| i.code))
+        .collect();
+    if given.is_empty() {
+        inv.add(
+            field,
+            Msg::new(
+                "至少选择一项第 8 章服务内容",
+                "choose at least one service-content item of section 8",
+            ),
+        );
+    }
+    codes.sort_by_key(|c| content::ITEMS.iter().position(|i| i.code == *c));
+    codes.dedup();
+    codes
+}
+
+/// Ids linked to a record: at least one, each among `known`, each once.
+fn links(
+    inv: &mut Invalid,
+    field: &'static str,
+    given: &[i64],
+    known: &[i64],
+    what: (&str, &str),
+) -> Vec<i64> {
+    if given.is_empty() {
+        inv.add(
+            field,
+            Msg::owned(
+                format!("至少关联一项{}", what.0),
+                format!("link at least one {}", what.1),
+            ),
+        );
+    }
+    if let Some(bad) = given.iter().find(|id| !known.contains(id)) {
+        inv.add(
+            field,
+            Msg::owned(
+                format!("{}编号 {bad} 不属于本个案", what.0),
+                format!("{} {bad} is not one of this case's", what.1),
+            ),
+        );
+    }
+    let mut ids = given.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }

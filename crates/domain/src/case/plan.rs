@@ -2,8 +2,7 @@
 //! linked to the needs of the assessment it answers; the interventions planned, each naming the
 //! service content of section 8 it will deliver; the resources to be used.
 
-use super::{past_date, required_notes};
-use crate::content;
+use super::{items, links, past_date, required_notes};
 use crate::{Invalid, Msg, dates, text};
 use time::Date;
 
@@ -56,58 +55,6 @@ pub struct Plan {
     pub goals: Vec<Goal>,
     pub interventions: Vec<Intervention>,
     pub resources: String,
-}
-
-/// Reads section-8 items: at least one, each known, each once, in the standard's order.
-pub(crate) fn items(inv: &mut Invalid, field: &'static str, given: &[String]) -> Vec<&'static str> {
-    let mut codes: Vec<&'static str> = given
-        .iter()
-        .filter_map(|s| inv.check(field, content::parse(s)).map(|i| i.code))
-        .collect();
-    if given.is_empty() {
-        inv.add(
-            field,
-            Msg::new(
-                "至少选择一项第 8 章服务内容",
-                "choose at least one service-content item of section 8",
-            ),
-        );
-    }
-    codes.sort_by_key(|c| content::ITEMS.iter().position(|i| i.code == *c));
-    codes.dedup();
-    codes
-}
-
-/// Ids linked to a record: at least one, each among `known`, each once.
-pub(crate) fn links(
-    inv: &mut Invalid,
-    field: &'static str,
-    given: &[i64],
-    known: &[i64],
-    what: (&str, &str),
-) -> Vec<i64> {
-    if given.is_empty() {
-        inv.add(
-            field,
-            Msg::owned(
-                format!("至少关联一项{}", what.0),
-                format!("link at least one {}", what.1),
-            ),
-        );
-    }
-    if let Some(bad) = given.iter().find(|id| !known.contains(id)) {
-        inv.add(
-            field,
-            Msg::owned(
-                format!("{}编号 {bad} 不属于本个案", what.0),
-                format!("{} {bad} is not one of this case's", what.1),
-            ),
-        );
-    }
-    let mut ids = given.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
 }
 
 /// Checks a plan; `needs` are the ids of the case's assessed needs.

@@ -94,10 +94,7 @@ impl Harm {
 pub fn parse_instant(input: &str) -> Result<i64, Msg> {
     let bad = || {
         Msg::owned(
-            format!(
-                "“{}”不是有效时间,请写成 2026-11-29 14:30",
-                input.trim()
-            ),
+            format!("“{}”不是有效时间,请写成 2026-11-29 14:30", input.trim()),
             format!(
                 "“{}” is not a valid time; write it as 2026-11-29 14:30",
                 input.trim()
@@ -113,7 +110,10 @@ pub fn parse_instant(input: &str) -> Result<i64, Msg> {
         return Err(bad());
     };
     let t = Time::from_hms(h, m, 0).map_err(|_| bad())?;
-    Ok(date.with_time(t).assume_offset(clock::CHINA).unix_timestamp())
+    Ok(date
+        .with_time(t)
+        .assume_offset(clock::CHINA)
+        .unix_timestamp())
 }
 
 fn instant(inv: &mut Invalid, field: &'static str, v: &str, now: i64) -> Option<i64> {
@@ -205,7 +205,9 @@ pub fn validate(input: &HarmInput, age: Option<i32>, now: i64) -> Result<Harm, I
     let found_at = instant(&mut inv, "found_at", &input.found_at, now);
     let description = super::required_notes(&mut inv, "description", &input.description);
     let report = match &input.report {
-        Some(r) if !blank(r) => check_report(&mut inv, r, found_at, now).map(ReportStatus::Reported),
+        Some(r) if !blank(r) => {
+            check_report(&mut inv, r, found_at, now).map(ReportStatus::Reported)
+        }
         _ => Some(ReportStatus::Unfinished),
     };
     inv.clone().into_result()?;
@@ -219,7 +221,11 @@ pub fn validate(input: &HarmInput, age: Option<i32>, now: i64) -> Result<Harm, I
 }
 
 /// Completes an unfinished report of a finding made at `found_at`.
-pub fn validate_report(input: &ReportInput, found_at: i64, now: i64) -> Result<PoliceReport, Invalid> {
+pub fn validate_report(
+    input: &ReportInput,
+    found_at: i64,
+    now: i64,
+) -> Result<PoliceReport, Invalid> {
     let mut inv = Invalid::new();
     let r = check_report(&mut inv, input, Some(found_at), now);
     inv.clone().into_result()?;
@@ -314,10 +320,21 @@ mod tests {
     #[test]
     fn instants_as_people_write_them() {
         let t = parse_instant("2026-11-29 14:30").unwrap();
-        for s in ["2026/11/29 14:30", "2026年11月29日 14:30", "2026-11-29T14:30", "2026-11-29 14:30"] {
+        for s in [
+            "2026/11/29 14:30",
+            "2026年11月29日 14:30",
+            "2026-11-29T14:30",
+            "2026-11-29 14:30",
+        ] {
             assert_eq!(parse_instant(s).unwrap(), t, "{s}");
         }
-        for s in ["2026-11-29", "14:30", "2026-11-29 25:00", "2026-02-30 10:00", ""] {
+        for s in [
+            "2026-11-29",
+            "14:30",
+            "2026-11-29 25:00",
+            "2026-02-30 10:00",
+            "",
+        ] {
             assert!(parse_instant(s).is_err(), "{s}");
         }
     }

@@ -93,9 +93,7 @@ impl State {
             Stage::Assessment => State::Assessment,
             Stage::Planning => State::Planning { plan: review()? },
             Stage::Intervention => State::Intervention,
-            Stage::Evaluation => State::Evaluation {
-                closing: review()?,
-            },
+            Stage::Evaluation => State::Evaluation { closing: review()? },
             Stage::Closed => State::Closed {
                 on: r.on.ok_or_else(broken)?,
                 author: r.author.ok_or_else(broken)?,

@@ -2,8 +2,7 @@
 //! delivered, the goals served, the next step. Emergency shelter and crisis intervention for a
 //! child who has been harmed (8.3.4.3) are records of their own kind with what those need.
 
-use super::plan::{items, links};
-use super::{optional_notes, past_date, required_notes};
+use super::{items, links, optional_notes, past_date, required_notes};
 use crate::care::choose;
 use crate::{Choice, Invalid, Msg, dates, text};
 use time::Date;
@@ -60,13 +59,8 @@ pub struct ServiceInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
     Service,
-    Shelter {
-        place: String,
-        until: Option<Date>,
-    },
-    Crisis {
-        actions: Vec<&'static str>,
-    },
+    Shelter { place: String, until: Option<Date> },
+    Crisis { actions: Vec<&'static str> },
 }
 
 impl Kind {
@@ -135,13 +129,7 @@ pub fn validate(
             None
         }
     };
-    let mode = choose(
-        &mut inv,
-        "mode",
-        &MODES,
-        &input.mode,
-        ("服务方式", "mode"),
-    );
+    let mode = choose(&mut inv, "mode", &MODES, &input.mode, ("服务方式", "mode"));
     let workers = links(
         &mut inv,
         "workers",
@@ -154,7 +142,13 @@ pub fn validate(
     let goals = if input.goals.is_empty() {
         Vec::new()
     } else {
-        links(&mut inv, "goals", &input.goals, case.goals, ("目标", "goal"))
+        links(
+            &mut inv,
+            "goals",
+            &input.goals,
+            case.goals,
+            ("目标", "goal"),
+        )
     };
     let next_step = optional_notes(&mut inv, "next_step", input.next_step.as_deref());
     let kind = match kind {
@@ -288,7 +282,12 @@ mod tests {
         ] {
             assert!(err.message_for(f).is_some(), "{f}: {err}");
         }
-        assert!(err.message_for("workers").unwrap().zh.contains("不属于本个案"));
+        assert!(
+            err.message_for("workers")
+                .unwrap()
+                .zh
+                .contains("不属于本个案")
+        );
     }
 
     #[test]
