@@ -117,34 +117,31 @@ fn barthel(points: [&str; 10]) -> BTreeMap<String, String> {
 #[test]
 fn barthel_scores_and_bands_as_mz_t_039() {
     let d = def("barthel");
-    let full = d
-        .score(&barthel([
-            "10", "5", "5", "10", "10", "10", "10", "15", "15", "10",
-        ]))
-        .unwrap();
-    assert_eq!(
-        (full.score, d.bands[full.band].zh.as_str()),
-        (100, "能力完好")
-    );
-    let some = d
-        .score(&barthel([
-            "5", "0", "5", "5", "10", "5", "5", "10", "10", "0",
-        ]))
-        .unwrap();
-    assert_eq!(
-        (some.score, d.bands[some.band].zh.as_str()),
-        (55, "中度受损")
-    );
-    let low = d
-        .score(&barthel(["5", "5", "0", "5", "5", "5", "5", "5", "5", "0"]))
-        .unwrap();
-    assert_eq!((low.score, d.bands[low.band].code.as_str()), (40, "severe"));
-    let mild = d
-        .score(&barthel([
-            "10", "5", "5", "10", "10", "10", "10", "15", "15", "5",
-        ]))
-        .unwrap();
-    assert_eq!(d.bands[mild.band].code, "mild");
+    for (points, score, band) in [
+        (
+            ["10", "5", "5", "10", "10", "10", "10", "15", "15", "10"],
+            100,
+            "能力完好",
+        ),
+        (
+            ["10", "5", "5", "10", "10", "10", "10", "15", "15", "5"],
+            95,
+            "轻度受损",
+        ),
+        (
+            ["5", "0", "5", "5", "10", "5", "5", "10", "10", "0"],
+            55,
+            "中度受损",
+        ),
+        (
+            ["5", "5", "0", "5", "5", "5", "5", "5", "5", "0"],
+            40,
+            "重度受损",
+        ),
+    ] {
+        let s = d.score(&barthel(points)).unwrap();
+        assert_eq!((s.score, d.bands[s.band].zh.as_str()), (score, band));
+    }
 }
 
 #[test]

@@ -11,92 +11,10 @@
 //! comments of a return, when and why the case ended), so a state the rules forbid — a closed case
 //! without an approved closing, an approval by the plan's author — cannot be reached.
 
-use crate::{Choice, Msg, text};
-use serde::{Deserialize, Serialize};
+use super::Stage;
+use crate::{Msg, text};
+use serde::Serialize;
 use time::Date;
-
-/// The stage of a case, as stored in a column and listed.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// 接案
-    #[default]
-    Intake,
-    /// 需求评估 / 预估 (10.1)
-    Assessment,
-    /// 服务策划 / 计划 (10.2)
-    Planning,
-    /// 服务执行 / 介入 (10.3)
-    Intervention,
-    /// 服务评价 / 评估 (10.5)
-    Evaluation,
-    /// 结案 (follow-ups of 10.4 come after)
-    Closed,
-    /// 转介
-    Referred,
-    /// 终止
-    Terminated,
-}
-
-impl Stage {
-    pub const ALL: [Stage; 8] = [
-        Stage::Intake,
-        Stage::Assessment,
-        Stage::Planning,
-        Stage::Intervention,
-        Stage::Evaluation,
-        Stage::Closed,
-        Stage::Referred,
-        Stage::Terminated,
-    ];
-
-    /// The stages a case works through, in order.
-    pub const OPEN: [Stage; 5] = [
-        Stage::Intake,
-        Stage::Assessment,
-        Stage::Planning,
-        Stage::Intervention,
-        Stage::Evaluation,
-    ];
-
-    pub fn id(self) -> &'static str {
-        self.choice().0
-    }
-
-    pub fn from_id(s: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|x| x.id() == s)
-    }
-
-    pub fn label(self) -> Msg {
-        let (_, zh, en) = self.choice();
-        Msg::new(zh, en)
-    }
-
-    fn choice(self) -> Choice {
-        match self {
-            Stage::Intake => ("intake", "接案", "intake"),
-            Stage::Assessment => ("assessment", "需求评估", "needs assessment"),
-            Stage::Planning => ("planning", "服务策划", "planning"),
-            Stage::Intervention => ("intervention", "服务执行", "intervention"),
-            Stage::Evaluation => ("evaluation", "服务评价", "evaluation"),
-            Stage::Closed => ("closed", "已结案", "closed"),
-            Stage::Referred => ("referred", "已转介", "referred"),
-            Stage::Terminated => ("terminated", "已终止", "terminated"),
-        }
-    }
-
-    pub fn is_open(self) -> bool {
-        Stage::OPEN.contains(&self)
-    }
-
-    /// The next stage of the work, for an open stage.
-    pub fn next(self) -> Option<Stage> {
-        let i = Stage::OPEN.iter().position(|s| *s == self)?;
-        Some(Stage::OPEN.get(i + 1).copied().unwrap_or(Stage::Closed))
-    }
-}
 
 /// Where a submission to the station head stands (the plan in planning, the closing in evaluation).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -348,7 +266,7 @@ impl std::fmt::Display for Refusal {
 
 impl std::error::Error for Refusal {}
 
-fn wrong(zh: &'static str, en: &'static str) -> Refusal {
+pub(super) fn wrong(zh: &'static str, en: &'static str) -> Refusal {
     Refusal::WrongState(Msg::new(zh, en))
 }
 
@@ -635,68 +553,6 @@ fn out_of_order(from: Stage, e: &Event) -> Refusal {
         format!("{zh}(当前:{})", from.label().zh),
         format!("{en} (now: {})", from.label().en),
     ))
-}
-
-/// What a worker writes on a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Record {
-    Intake,
-    NeedsAssessment,
-    Plan,
-    /// A service record (10.3), including shelter and crisis intervention (8.3.4.3).
-    Service,
-    /// Harm to a child and the report to the police (8.3.4.1).
-    Protection,
-    Evaluation,
-    Closing,
-    FollowUp,
-}
-
-/// Whether `what` may be written or changed on a case in `state`: nothing on an ended case but
-/// its follow-ups (10.4), and nothing under review by the head.
-pub fn may_record(state: &State, what: Record) -> Result<(), Refusal> {
-    if what == Record::FollowUp {
-        return match state {
-            State::Closed { .. } | State::Referred { .. } => Ok(()),
-            _ => Err(wrong(
-                "跟进安排在结案或转介之后(10.4)",
-                "follow-ups come after closing or referral (10.4)",
-            )),
-        };
-    }
-    if !state.stage().is_open() {
-        return Err(wrong(
-            "个案已结束,须先重新开启才能修改",
-            "the case has ended; reopen it before changing it",
-        ));
-    }
-    let under_review = state.waiting().is_some();
-    let fits = match what {
-        Record::NeedsAssessment => {
-            matches!(state, State::Assessment | State::Planning { .. }) && !under_review
-        }
-        Record::Plan => matches!(state, State::Planning { .. }) && !under_review,
-        Record::Evaluation | Record::Closing => {
-            matches!(state, State::Evaluation { .. }) && !under_review
-        }
-        _ => true,
-    };
-    if fits {
-        Ok(())
-    } else if under_review {
-        Err(wrong(
-            "已提交站长审批,审批前不能修改;可先撤回",
-            "waiting for the head's approval; withdraw it to change it",
-        ))
-    } else {
-        Err(Refusal::WrongState(Msg::owned(
-            format!("当前环节({})不能填写此记录", state.stage().label().zh),
-            format!(
-                "this record is not written at this stage ({})",
-                state.stage().label().en
-            ),
-        )))
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 use super::*;
+use crate::case::{Record, may_record};
 use proptest::prelude::*;
 use time::macros::date;
 

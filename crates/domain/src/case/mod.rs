@@ -8,14 +8,17 @@ pub mod machine;
 pub mod needs;
 pub mod plan;
 pub mod protection;
+pub mod records;
 pub mod row;
 pub mod service;
+pub mod stage;
 
 pub use machine::{
-    Actor, Event, Facts, OnFile, Record, Refusal, Review, Stage, State, Step, Submission,
-    may_record, transition,
+    Actor, Event, Facts, OnFile, Refusal, Review, State, Step, Submission, transition,
 };
+pub use records::{Record, may_record};
 pub use row::Row;
+pub use stage::Stage;
 
 use crate::{Invalid, Msg, content, dates, text};
 use time::Date;
