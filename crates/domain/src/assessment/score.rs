@@ -185,10 +185,13 @@ pub fn validate(
             ),
         );
     }
-    let scored = def
-        .score(&input.answers)
-        .map_err(|e| inv.errors.extend(e.errors))
-        .ok();
+    let scored = match def.score(&input.answers) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            inv.errors.extend(e.errors);
+            None
+        }
+    };
     let mut assessors: Vec<String> = Vec::new();
     for a in &input.assessors {
         if let Some(name) = inv.check("assessors", text::name(a, 50))
