@@ -56,7 +56,7 @@ fn readings(chars: &[char]) -> Vec<(String, String)> {
                 Some(m) => {
                     let mut v: Vec<(String, String)> = m
                         .into_iter()
-                        .map(|p| (p.plain().to_string(), p.first_letter().to_string()))
+                        .map(|p| (typed(p.plain()), p.first_letter().to_string()))
                         .collect();
                     v.dedup();
                     v
@@ -75,6 +75,27 @@ fn readings(chars: &[char]) -> Vec<(String, String)> {
         combos = next;
     }
     combos
+}
+
+/// A reading as it is typed on a keyboard: `ü` as `v` (吕 `lv`, the pinyin input methods'
+/// convention) and `ê` as `e`, so that every pinyin token is plain ASCII letters.
+fn typed(plain: &str) -> String {
+    plain.replace('ü', "v").replace('ê', "e")
+}
+
+/// Where a name found by a search stands in the results (issue 3 point 7, "ranked exact-first"):
+/// the name itself first, then names starting with the text, then the rest; shorter names before
+/// longer, then by name. Sort by this key, then by record id for a stable order.
+pub fn rank<'a>(name: &'a str, q: &str) -> (u8, usize, &'a str) {
+    let q = q.trim();
+    let place = if name == q {
+        0
+    } else if !q.is_empty() && name.starts_with(q) {
+        1
+    } else {
+        2
+    };
+    (place, name.chars().count(), name)
 }
 
 /// What a search box holds, as a token query.
@@ -126,6 +147,31 @@ mod tests {
         for want in ["c:张", "c:三", "b:张三", "p:zhangsan", "i:zs"] {
             assert!(t.contains(&want.to_string()), "{want} in {t:?}");
         }
+    }
+
+    #[test]
+    fn exact_names_first_then_prefixes_then_shorter() {
+        let mut names = ["李张三", "张三丰", "张三", "张", "三张", "张三𠮷"];
+        names.sort_by_key(|n| rank(n, " 张三 "));
+        assert_eq!(names, ["张三", "张三丰", "张三𠮷", "张", "三张", "李张三"]);
+    }
+
+    proptest! {
+        #[test]
+        fn a_name_equal_to_the_query_always_comes_first(name in "\\PC{1,6}", other in "\\PC{1,6}") {
+            prop_assume!(name != other && name.trim() == name && !name.is_empty());
+            prop_assert!(rank(&name, &name) < rank(&other, &name));
+        }
+    }
+
+    #[test]
+    fn u_umlaut_is_typed_as_v() {
+        let t = name_tokens("吕女士");
+        assert!(t.contains(&"p:lvnvshi".to_string()), "{t:?}");
+        assert!(
+            t.iter().all(|t| !t.starts_with(PINYIN) || t.is_ascii()),
+            "{t:?}"
+        );
     }
 
     #[test]

@@ -97,6 +97,7 @@ pub fn run(db: &Db, keys: &Keys, file: &Path, station: &str, dry_run: bool) -> R
         bail!("{} 行有错误,未导入任何数据", run.rows_bad);
     }
     let (id, report) = outcome.map_err(|e| anyhow!("{e}"))?;
+    db.refresh_statistics().map_err(|e| anyhow!("{e}"))?;
     println!(
         "已导入(导入 #{id}):新建 {},更新 {},无变化 {}",
         report.created, report.updated, report.unchanged

@@ -134,6 +134,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let (db, keys) = serve::open(&cfg)?;
             let started = std::time::Instant::now();
             let n = demo::generate(&db, &keys, scale, per_county, seed)?;
+            db.refresh_statistics()?;
             println!(
                 "generated {n} people in {:.1} s",
                 started.elapsed().as_secs_f64()

@@ -260,6 +260,20 @@ impl Db {
         (s.connections - s.idle_connections, s.idle_connections)
     }
 
+    /// Refreshes the planner's statistics of the person tables after a bulk write (an import, the
+    /// demo): PostgreSQL otherwise plans the next searches for the tables as they were before and
+    /// can pick a nested loop over tens of thousands of rows (seconds instead of milliseconds)
+    /// until autovacuum catches up. SQLite plans without statistics unless asked; nothing to do.
+    pub fn refresh_statistics(&self) -> StoreResult<()> {
+        let mut conn = self.writer.get()?;
+        if let DbConn::Pg(c) = &mut *conn {
+            c.batch_execute(
+                "ANALYZE persons, person_search_tokens, person_categories, households, household_members",
+            )?;
+        }
+        Ok(())
+    }
+
     /// Runs raw statements on the writer outside the usual transaction (maintenance: backup, checkpoints).
     pub fn with_writer<T>(&self, f: impl FnOnce(&mut DbConn) -> StoreResult<T>) -> StoreResult<T> {
         let mut conn = self.writer.get()?;

@@ -637,14 +637,6 @@ pub struct Filter {
     pub include_merged: bool,
 }
 
-type TokenCond = Box<
-    dyn BoxableExpression<
-            person_search_tokens::table,
-            crate::db::MultiBackend,
-            SqlType = diesel::sql_types::Bool,
-        >,
->;
-
 /// The stations (township codes) a scope reaches: its roots at or below a station, and the
 /// stations under a root above one.
 fn stations_of(conn: &mut DbConn, scope: &Scope) -> StoreResult<Vec<String>> {
@@ -671,6 +663,35 @@ fn stations_of(conn: &mut DbConn, scope: &Scope) -> StoreResult<Vec<String>> {
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// `persons.id IN (…)` for people with a full pinyin or initials starting with `p` in one of the
+/// stations. Written out as SQL text because the number of ranges varies with the scope and a
+/// boxed subquery does not compile for both backends; safe to inline because a station code is
+/// digits and `p` letters ([`NameQuery::Pinyin`]) — anything else matches nobody. Each term is a
+/// range on the token key, and there is no constant first term, which would make SQLite scan every
+/// token instead of OR-ing index searches.
+fn pinyin_match(stations: &[String], p: &str) -> String {
+    let plain = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+    };
+    if !plain(p) || !stations.iter().all(|s| plain(s)) || stations.is_empty() {
+        return "1 = 0".into();
+    }
+    let ranges: Vec<String> = stations
+        .iter()
+        .flat_map(|st| {
+            [search::PINYIN, search::INITIALS].map(|kind| {
+                let from = station_token(st, &format!("{kind}{p}"));
+                format!("(token >= '{from}' AND token < '{from}\u{10FFFF}')")
+            })
+        })
+        .collect();
+    format!(
+        "persons.id IN (SELECT person_id FROM person_search_tokens WHERE {})",
+        ranges.join(" OR ")
+    )
 }
 
 /// What a search text is.
@@ -707,7 +728,7 @@ pub fn search(
     f: &Filter,
     page: Page,
 ) -> StoreResult<Listing<PersonRow>> {
-    use diesel::sql_types::{Integer, Text};
+    use diesel::sql_types::Integer;
     let q = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let wanted = q.map(|q| understand(keys, q));
     // Text that cannot match anything (only punctuation, say) finds nothing rather than everything.
@@ -726,42 +747,9 @@ pub fn search(
             total: 0,
         });
     }
-    // Pinyin matches are ranges of tokens, one pair per station: read first, as a list of ids
-    // (boxed conditions cannot go inside a subquery on both backends).
-    let pinyin_ids: Vec<i64> = match &wanted {
-        Some(Some(Wanted::Name(NameQuery::Pinyin(p)))) => {
-            // Each term a range on the token index; no constant first term, which would make
-            // SQLite scan the whole table instead of OR-ing index searches.
-            let mut cond: Option<TokenCond> = None;
-            for st in &stations {
-                for kind in [search::PINYIN, search::INITIALS] {
-                    let from = station_token(st, &format!("{kind}{p}"));
-                    let to = format!("{from}\u{10FFFF}");
-                    let range = person_search_tokens::token
-                        .ge(from)
-                        .and(person_search_tokens::token.lt(to));
-                    cond = Some(match cond {
-                        None => Box::new(range),
-                        Some(c) => Box::new(c.or(range)),
-                    });
-                }
-            }
-            let Some(cond) = cond else {
-                return Ok(Listing {
-                    items: Vec::new(),
-                    total: 0,
-                });
-            };
-            let mut ids: Vec<i64> = person_search_tokens::table
-                .filter(cond)
-                .select(person_search_tokens::person_id)
-                .load(conn)?;
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        }
-        _ => Vec::new(),
-    };
+    // Pinyin matches are ranges of tokens, one pair per station, OR-ed in a subquery (never a
+    // list of ids read first: a county's `l` has tens of thousands, more than a statement binds).
+    let pinyin = |p: &str| diesel::dsl::sql::<diesel::sql_types::Bool>(&pinyin_match(&stations, p));
     let build = || {
         let mut b = persons::table.into_boxed().filter(visible(v));
         if !f.include_merged {
@@ -784,8 +772,8 @@ pub fn search(
                     .select(person_search_tokens::person_id);
                 b = b.filter(persons::id.eq_any(ids));
             }
-            Some(Some(Wanted::Name(NameQuery::Pinyin(_)))) => {
-                b = b.filter(persons::id.eq_any(pinyin_ids.clone()));
+            Some(Some(Wanted::Name(NameQuery::Pinyin(p)))) => {
+                b = b.filter(pinyin(p));
             }
             _ => {}
         }
@@ -824,15 +812,36 @@ pub fn search(
         }
         b
     };
+    if let Some(Some(Wanted::Name(_))) = &wanted {
+        // Name matches are ranked here in one pass over (id, name) rather than counted and then
+        // sorted again by the database; the page's rows are read afterwards.
+        let mut found: Vec<(i64, String)> =
+            build().select((persons::id, persons::name)).load(conn)?;
+        let q = q.unwrap_or_default();
+        found.sort_unstable_by(|a, b| {
+            search::rank(&a.1, q)
+                .cmp(&search::rank(&b.1, q))
+                .then(a.0.cmp(&b.0))
+        });
+        let ids: Vec<i64> = found
+            .iter()
+            .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+            .take(usize::try_from(page.per_page).unwrap_or(0))
+            .map(|(id, _)| *id)
+            .collect();
+        let mut items: Vec<PersonRow> = persons::table
+            .filter(persons::id.eq_any(&ids))
+            .select(PersonRow::as_select())
+            .load(conn)?;
+        items.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
+        return Ok(Listing {
+            items,
+            total: found.len() as i64,
+        });
+    }
     let total: i64 = build().count().get_result(conn)?;
-    let rank_text = q.unwrap_or_default().to_string();
     let items = build()
         .order((
-            diesel::dsl::sql::<Integer>("CASE WHEN name = ")
-                .bind::<Text, _>(rank_text.clone())
-                .sql(" THEN 0 WHEN name LIKE ")
-                .bind::<Text, _>(format!("{}%", rank_text.replace(['%', '_', '\\'], "")))
-                .sql(" THEN 1 ELSE 2 END"),
             diesel::dsl::sql::<Integer>("length(name)"),
             persons::name,
             persons::id,

@@ -184,6 +184,41 @@ db_test!(fn search_by_name_pinyin_initials_id_phone_and_filters(t) {
     assert_eq!((page.total, page.items.len()), (4, 2));
 });
 
+db_test!(fn pinyin_over_a_county_and_more_matches_than_a_statement_binds(t) {
+    let (w, _, w2) = seed_users(t);
+    add(t, w, "430202001001", named("吕小兰")).unwrap();
+    add(t, w2, "430202002", named("刘备")).unwrap();
+    add(t, w2, "430202002", named("王五")).unwrap();
+    let county = viewer(w, &["430202"], true);
+    let s = |q: &str| t.db.read(|c| persons::search(c, &t.keys, &county, &Filter { q: Some(q.into()), ..Default::default() }, Page::default())).unwrap();
+    assert_eq!(names(&s("l")), ["刘备", "吕小兰"], "both stations of the county");
+    assert_eq!(names(&s("lv")), ["吕小兰"], "ü typed as v");
+    assert_eq!(names(&s("lxl")), ["吕小兰"]);
+    // Forty thousand people matching `lzz` in one station: the match is a subquery, not a list
+    // of ids bound into the statement (SQLite binds at most 32,766 values, PostgreSQL 65,535).
+    t.db.write(|c| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000) \
+             INSERT INTO persons (org_code, name, created_at, updated_at) \
+             SELECT '430202002', '林' || i, 0, 0 FROM n",
+        )
+        .execute(c)?;
+        diesel::sql_query(
+            "INSERT INTO person_search_tokens (token, person_id, org_code) \
+             SELECT '430202002|p:lzz' || name, id, org_code FROM persons WHERE name LIKE '林%'",
+        )
+        .execute(c)?;
+        Ok(())
+    })
+    .unwrap();
+    // As the import and the demo do after a bulk write.
+    t.db.refresh_statistics().unwrap();
+    let many = s("lzz");
+    assert_eq!((many.total, many.items.len()), (40_000, 50));
+    assert_eq!(many.items[0].name, "林1", "shorter names first");
+});
+
 db_test!(fn categories_of_list_rows_and_added_categories(t) {
     let (w, ..) = seed_users(t);
     let cat = |code: &str, start: &str, end: Option<&str>| CategoryInput {

@@ -238,8 +238,19 @@ pub async fn commit(
     let v = viewer(info);
     let actor = info.actor();
     let now = clock::now();
-    st.write(move |c| imports::commit(c, &keys, &v, id, &actor, now))
-        .await
+    let outcome = st
+        .write(move |c| imports::commit(c, &keys, &v, id, &actor, now))
+        .await?;
+    if outcome.is_ok() {
+        // In the background: the report need not wait for the planner's statistics.
+        let db = st.db.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = db.refresh_statistics() {
+                tracing::warn!(error = %e, "refreshing statistics after an import failed");
+            }
+        });
+    }
+    Ok(outcome)
 }
 
 /// The status shown: a pending import past its time is expired even before it is swept.
