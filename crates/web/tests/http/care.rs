@@ -508,8 +508,8 @@ http_test!(async fn visits_are_corrected_and_deleted_and_the_due_list_follows(ap
     let r = form(&worker, &del, &[("reason", "没有去成")]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(worker.get(&edit).await.status(), 404);
-    // No visit left: due again from the archive's opening (today + 7).
-    assert_eq!(worker.get(&archive).await.json::<Value>().await.unwrap()["archive"]["next_visit_due"], day(7));
+    // No visit left: due at once, as an archive never visited.
+    assert_eq!(worker.get(&archive).await.json::<Value>().await.unwrap()["archive"]["next_visit_due"], day(0));
 });
 
 // Archive changes go to the person's edit history (carers' phones masked); a carer's full number
@@ -548,7 +548,9 @@ http_test!(async fn archive_history_and_carer_phone_reveal(app) {
     assert!(page.contains("138****5678") && !page.contains("13812345678"));
     let reveal = format!("/persons/{id}/elderly/carers/{carer}/reveal");
     assert!(page.contains(&format!("action=\"{reveal}\"")));
-    assert_eq!(worker.get(&reveal).await.status(), 405, "never by GET");
+    let by_get = worker.get(&reveal).await;
+    assert_ne!(by_get.status(), 200, "never by GET");
+    assert!(!by_get.text().await.unwrap().contains("13812345678"));
     let r = form(&worker, &reveal, &[]).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("13812345678"));

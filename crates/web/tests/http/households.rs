@@ -594,7 +594,7 @@ http_test!(async fn reviews_are_corrected_and_deleted_and_the_due_list_follows(a
     problem(app.api("supervisor").await.delete_json(&path, json!({"reason": "x"})).await, 403).await;
     problem(app.api("lusong_head").await.delete_json(&path, json!({"reason": "x"})).await, 404).await;
     problem(worker.delete_json(&path, json!({"reason": ""})).await, 422).await;
-    problem(worker.delete_json(&path, json!({"reason": "x", "extra": 1})).await, 422).await;
+    problem(worker.delete_json(&path, json!({"reason": "x", "extra": 1})).await, 400).await;
     assert_eq!(due("due").await["items"][0]["review_id"], newer, "nothing changed on refusal");
     // Deleting the latest review: the one before it is current again, and overdue.
     assert_eq!(worker.delete_json(&path, json!({"reason": "录错了户"})).await.status(), 204);
