@@ -1,5 +1,6 @@
 // Browser test of the care archives (issue 3 points 4 and 5) on a 390×844 phone: a worker opens an
-// old person's elderly archive and records a home visit (8.2.1.1); records a young child left
+// old person's elderly archive and records a home visit (8.2.1.1), corrects and deletes it with a
+// reason and finds both in the edit history; records a young child left
 // unattended, sees the guardianship-gap alert on the station's list, and records the report to the
 // responsible department, after which the alert leaves the open list (8.3.1.2).
 //
@@ -31,6 +32,23 @@ run('care', async ({ page, base, log, shot }) => {
   const due = await page.locator('[data-due]').getAttribute('data-due');
   if (!due) throw new Error('no next visit date after the visit');
   await shot('care-elderly');
+
+  // A visit is corrected, then deleted, each with a reason; both are in the edit history (8.2.1.1).
+  const editLink = page.locator('a[href*="/visits/"][href$="/edit"]');
+  await editLink.first().click();
+  await page.locator('#visitor').fill('李社工');
+  await page.locator('#reason').fill('走访人填错');
+  await Promise.all([page.waitForURL(/done=corrected/), page.getByRole('button', { name: /保存更正/ }).click()]);
+  await editLink.first().click();
+  await page.locator('#delete_reason').fill('重复录入');
+  await shot('care-visit-edit');
+  await Promise.all([page.waitForURL(/done=deleted/), page.locator('form[action$="/delete"] button[type=submit]').click()]);
+  if ((await editLink.count()) !== 0) throw new Error('the deleted visit is still listed');
+  await page.goto(`${elder}/history`);
+  const history = await page.locator('main').textContent();
+  if (!history.includes('走访人填错') || !history.includes('重复录入')) throw new Error('the correction and the deletion are not in the edit history');
+  await shot('care-history');
+  log('visit corrected and deleted with reasons, both in the edit history');
   await page.goto(elder);
   if (!(await page.locator('.timeline').textContent()).includes('关爱'))
     throw new Error('the visit is not on the person’s timeline');

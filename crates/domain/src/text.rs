@@ -41,6 +41,39 @@ pub fn notes(value: &str, max_chars: usize) -> Result<String, Msg> {
     Ok(v.replace("\r\n", "\n"))
 }
 
+/// Longest reason for correcting or deleting a saved record.
+pub const REASON_MAX: usize = 500;
+
+/// Why a saved record is corrected or deleted: required, so every change to what was recorded
+/// says why (the record and its history are the station's archive, 7.6.4).
+pub fn reason(value: &str) -> Result<String, Msg> {
+    let v = notes(value, REASON_MAX)?;
+    if v.is_empty() {
+        return Err(Msg::new(
+            "请填写更正或删除的原因",
+            "give the reason for the correction or deletion",
+        ));
+    }
+    Ok(v)
+}
+
+/// A corrected record with its reason, or every reason the correction is refused at once (the
+/// record's own problems and a missing reason together).
+pub fn corrected<T>(
+    record: Result<T, crate::Invalid>,
+    reason_in: &str,
+) -> Result<(T, String), crate::Invalid> {
+    let mut inv = match &record {
+        Ok(_) => crate::Invalid::new(),
+        Err(e) => e.clone(),
+    };
+    let reason = inv.check("reason", reason(reason_in));
+    match (record, reason) {
+        (Ok(r), Some(why)) if inv.is_empty() => Ok((r, why)),
+        _ => Err(inv),
+    }
+}
+
 /// A person's or an organisation's name: letters of any script (including rare characters such as
 /// 𠮷 and 㛃), digits for organisations, and the separators names really use (· for names of ethnic
 /// minorities, spaces, hyphens, brackets). Emoji, markup and quotes are refused with the reason.
@@ -78,6 +111,24 @@ fn check_len(v: &str, max_chars: usize) -> Result<(), Msg> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_correction_needs_a_reason() {
+        assert_eq!(reason("  录入错误 ").unwrap(), "录入错误");
+        assert_eq!(reason("").unwrap_err().zh, "请填写更正或删除的原因");
+        for bad in ["", "   ", "\u{0}x"] {
+            assert!(reason(bad).is_err(), "{bad:?}");
+        }
+        assert!(reason(&"字".repeat(REASON_MAX + 1)).is_err());
+        let both = corrected::<()>(
+            Err(crate::Invalid::one("visited_on", Msg::new("x", "x"))),
+            "",
+        )
+        .unwrap_err();
+        let fields: Vec<_> = both.errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["visited_on", "reason"]);
+        assert_eq!(corrected(Ok(1), "错填").unwrap(), (1, "错填".to_string()));
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -59,6 +59,9 @@ diesel::table! {
         notes -> Text,
         recorded_by -> Nullable<BigInt>,
         created_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+        deleted_by -> Nullable<Text>,
+        delete_reason -> Nullable<Text>,
     }
 }
 
@@ -278,6 +281,7 @@ pub fn elderly(conn: &mut DbConn, person_id: i64) -> StoreResult<Option<Elderly>
         .load(conn)?;
     let visits = care_visits::table
         .filter(care_visits::person_id.eq(person_id))
+        .filter(care_visits::deleted_at.is_null())
         .order((care_visits::visited_on.desc(), care_visits::id.desc()))
         .select(VisitRow::as_select())
         .load(conn)?;
@@ -311,6 +315,27 @@ pub fn save_elderly(
     {
         return Err(stale());
     }
+    let before = match &old {
+        Some(o) => {
+            let carers: Vec<CarerRow> = care_carers::table
+                .filter(care_carers::person_id.eq(person_id))
+                .order(care_carers::position)
+                .select(CarerRow::as_select())
+                .load(conn)?;
+            let carers: Vec<_> = carers
+                .iter()
+                .map(|c| carer_text(&c.name, &c.relation, c.phone_masked.as_deref()))
+                .collect();
+            shown_elderly(
+                &o.living_arrangement,
+                o.visit_interval_days,
+                &o.notes,
+                &carers,
+            )
+        }
+        None => Vec::new(),
+    };
+    let mut carers_after = Vec::with_capacity(f.carers.len());
     // Carers sent back with their masked phone keep the stored number; a masked value that is not
     // this carer's (edited, or another carer's) is refused rather than guessed.
     let old_carers: Vec<(i64, Option<Vec<u8>>, Option<String>)> = care_carers::table
@@ -342,6 +367,7 @@ pub fn save_elderly(
                 }
             },
         };
+        carers_after.push(carer_text(&c.name, &c.relation, masked.as_deref()));
         rows.push((
             care_carers::person_id.eq(person_id),
             care_carers::position.eq(i as i64),
@@ -400,7 +426,65 @@ pub fn save_elderly(
         Saved::Updated => ("care.elderly.updated", "修改老年人档案(8.2.1.1)"),
     };
     persons::add_timeline(conn, person_id, kind, None, summary, actor, now)?;
+    let after = shown_elderly(
+        f.living_arrangement,
+        f.visit_interval_days,
+        &f.notes,
+        &carers_after,
+    );
+    let changes = persons::changes("elderly", &before, &after);
+    persons::add_record_history(conn, &[person_id], actor, &changes, None, now)?;
     Ok(saved)
+}
+
+/// What a visit records, the same for recording and correcting it.
+macro_rules! visit_values {
+    ($v:expr) => {{
+        let v: &Visit = $v;
+        (
+            care_visits::visited_on.eq(dates::iso(v.visited_on)),
+            care_visits::visitor.eq(v.visitor.clone()),
+            care_visits::mode.eq(v.mode),
+            care_visits::findings.eq(v.findings.clone()),
+            care_visits::notes.eq(v.notes.clone()),
+        )
+    }};
+}
+
+fn archive_for_visits(conn: &mut DbConn, person_id: i64) -> StoreResult<ElderlyRow> {
+    care_elderly::table
+        .find(person_id)
+        .select(ElderlyRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            StoreError::Conflict(Msg::new(
+                "请先建立老年人档案(居住方式、走访周期),再记录走访",
+                "open the elderly archive (living arrangement, visit schedule) before recording visits",
+            ))
+        })
+}
+
+/// Sets the last visit and the next visit due (8.2.1.1) from the visits not deleted: recording,
+/// correcting or deleting a visit may each change them.
+fn refresh_due(conn: &mut DbConn, person_id: i64, now: i64) -> StoreResult<()> {
+    let archive = archive_for_visits(conn, person_id)?;
+    let last: Option<String> = care_visits::table
+        .filter(care_visits::person_id.eq(person_id))
+        .filter(care_visits::deleted_at.is_null())
+        .select(diesel::dsl::max(care_visits::visited_on))
+        .first(conn)?;
+    let last = last.as_deref().and_then(|d| dates::parse(d).ok());
+    let opened = dates::parse(&archive.opened_on).unwrap_or_else(|_| dates::today());
+    let due = care::next_visit_due(last, opened, archive.visit_interval_days);
+    diesel::update(care_elderly::table.find(person_id))
+        .set((
+            care_elderly::last_visit_on.eq(last.map(dates::iso)),
+            care_elderly::next_visit_due.eq(dates::iso(due)),
+            care_elderly::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Records a visit and moves the next visit due. The person needs an elderly archive (409).
@@ -411,48 +495,18 @@ pub fn record_visit(
     actor: &Actor,
     now: i64,
 ) -> StoreResult<i64> {
-    let archive = care_elderly::table
-        .find(person_id)
-        .select(ElderlyRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| {
-            StoreError::Conflict(Msg::new(
-                "请先建立老年人档案(居住方式、走访周期),再记录走访",
-                "open the elderly archive (living arrangement, visit schedule) before recording visits",
-            ))
-        })?;
+    archive_for_visits(conn, person_id)?;
     let on = dates::iso(v.visited_on);
     let id = diesel::insert_into(care_visits::table)
         .values((
             care_visits::person_id.eq(person_id),
-            care_visits::visited_on.eq(&on),
-            care_visits::visitor.eq(&v.visitor),
-            care_visits::mode.eq(v.mode),
-            care_visits::findings.eq(&v.findings),
-            care_visits::notes.eq(&v.notes),
+            visit_values!(v),
             care_visits::recorded_by.eq(actor.user_id),
             care_visits::created_at.eq(now),
         ))
         .returning(care_visits::id)
         .get_result::<i64>(conn)?;
-    let last = match archive
-        .last_visit_on
-        .as_deref()
-        .and_then(|d| dates::parse(d).ok())
-    {
-        Some(d) if d > v.visited_on => d,
-        _ => v.visited_on,
-    };
-    let opened = dates::parse(&archive.opened_on).unwrap_or(v.visited_on);
-    let due = care::next_visit_due(Some(last), opened, archive.visit_interval_days);
-    diesel::update(care_elderly::table.find(person_id))
-        .set((
-            care_elderly::last_visit_on.eq(dates::iso(last)),
-            care_elderly::next_visit_due.eq(dates::iso(due)),
-            care_elderly::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    refresh_due(conn, person_id, now)?;
     let mode = care::label(&care::VISIT_MODES, v.mode);
     persons::add_timeline(
         conn,
@@ -464,6 +518,198 @@ pub fn record_visit(
         now,
     )?;
     Ok(id)
+}
+
+fn carer_text(name: &str, relation: &str, masked: Option<&str>) -> String {
+    format!("{name}({relation}) {}", masked.unwrap_or(""))
+        .trim_end()
+        .to_string()
+}
+
+/// An elderly archive as the edit history shows it (carers' phones masked).
+fn shown_elderly(living: &str, interval: i64, notes: &str, carers: &[String]) -> persons::Shown {
+    vec![
+        (
+            "living_arrangement",
+            Some(
+                care::label(&care::LIVING_ARRANGEMENTS, living)
+                    .zh
+                    .into_owned(),
+            ),
+        ),
+        ("visit_interval_days", Some(format!("{interval} 天"))),
+        ("carers", Some(carers.join(";"))),
+        ("notes", Some(notes.to_string())),
+    ]
+}
+
+/// A guardianship archive as the edit history shows it.
+fn shown_guardianship(g: &GuardianshipRow, guardians: &[GuardianRow]) -> persons::Shown {
+    let label = |list: &[shegong_domain::Choice], v: &Option<String>| {
+        v.as_deref().map(|v| care::label(list, v).zh.into_owned())
+    };
+    let guardians = guardians
+        .iter()
+        .map(|x| {
+            format!(
+                "{}({}) {}",
+                x.name,
+                care::label(&care::RELATIONS, &x.relation).zh,
+                care::label(&care::GUARDIAN_STATUSES, &x.status).zh
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(";");
+    vec![
+        (
+            "living_situation",
+            Some(
+                care::label(&care::LIVING_SITUATIONS, &g.living_situation)
+                    .zh
+                    .into_owned(),
+            ),
+        ),
+        ("guardians", Some(guardians)),
+        (
+            "support",
+            Some(care::Support::from_id(&g.support).label().zh.into_owned()),
+        ),
+        ("school", Some(g.school.clone())),
+        ("grade", Some(g.grade.clone())),
+        (
+            "study_status",
+            label(&care::STUDY_STATUSES, &g.study_status),
+        ),
+        ("health", label(&care::CHILD_HEALTH, &g.health)),
+        ("health_notes", Some(g.health_notes.clone())),
+        ("social_support", Some(g.social_support.clone())),
+        ("notes", Some(g.notes.clone())),
+    ]
+}
+
+/// A person's visit that has not been deleted.
+pub fn visit(conn: &mut DbConn, person_id: i64, id: i64) -> StoreResult<VisitRow> {
+    care_visits::table
+        .find(id)
+        .filter(care_visits::person_id.eq(person_id))
+        .filter(care_visits::deleted_at.is_null())
+        .select(VisitRow::as_select())
+        .first(conn)
+        .found()
+}
+
+/// A visit as the edit history shows it.
+fn shown_visit(
+    on: String,
+    visitor: &str,
+    mode: &str,
+    findings: &str,
+    notes: &str,
+) -> persons::Shown {
+    vec![
+        ("visited_on", Some(on)),
+        ("visitor", Some(visitor.to_string())),
+        (
+            "mode",
+            Some(care::label(&care::VISIT_MODES, mode).zh.into_owned()),
+        ),
+        ("findings", Some(findings.to_string())),
+        ("notes", Some(notes.to_string())),
+    ]
+}
+
+fn shown_stored_visit(v: &VisitRow) -> persons::Shown {
+    shown_visit(
+        v.visited_on.clone(),
+        &v.visitor,
+        &v.mode,
+        &v.findings,
+        &v.notes,
+    )
+}
+
+/// Corrects a visit and recomputes the next visit due; each field changed goes to the person's
+/// history with the reason. Returns the fields changed.
+#[allow(clippy::too_many_arguments)]
+pub fn update_visit(
+    conn: &mut DbConn,
+    person_id: i64,
+    id: i64,
+    v: &Visit,
+    reason: &str,
+    actor: &Actor,
+    now: i64,
+) -> StoreResult<Vec<String>> {
+    let old = visit(conn, person_id, id)?;
+    let changes = persons::changes(
+        &format!("visit:{id}"),
+        &shown_stored_visit(&old),
+        &shown_visit(
+            dates::iso(v.visited_on),
+            &v.visitor,
+            v.mode,
+            &v.findings,
+            &v.notes,
+        ),
+    );
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(care_visits::table.find(id))
+        .set(visit_values!(v))
+        .execute(conn)?;
+    refresh_due(conn, person_id, now)?;
+    persons::add_record_history(conn, &[person_id], actor, &changes, Some(reason), now)?;
+    Ok(changes.into_iter().map(|c| c.0).collect())
+}
+
+/// Deletes a visit: it stays in the table, marked, off the archive; the next visit due is
+/// computed again without it (deleting the latest visit can make the person overdue again).
+pub fn delete_visit(
+    conn: &mut DbConn,
+    person_id: i64,
+    id: i64,
+    reason: &str,
+    actor: &Actor,
+    now: i64,
+) -> StoreResult<()> {
+    let old = visit(conn, person_id, id)?;
+    diesel::update(care_visits::table.find(id))
+        .set((
+            care_visits::deleted_at.eq(now),
+            care_visits::deleted_by.eq(&actor.name),
+            care_visits::delete_reason.eq(reason),
+        ))
+        .execute(conn)?;
+    refresh_due(conn, person_id, now)?;
+    let changes = persons::changes(
+        &format!("visit:{id}"),
+        &shown_stored_visit(&old),
+        &persons::deleted(),
+    );
+    persons::add_record_history(conn, &[person_id], actor, &changes, Some(reason), now)?;
+    Ok(())
+}
+
+/// Decrypts a carer's full phone number (the caller checked the right to reveal and audits it).
+/// A carer who is not this person's is not found.
+pub fn carer_phone(
+    conn: &mut DbConn,
+    keys: &Keys,
+    person_id: i64,
+    carer_id: i64,
+) -> StoreResult<Option<String>> {
+    let blob: Option<Vec<u8>> = care_carers::table
+        .find(carer_id)
+        .filter(care_carers::person_id.eq(person_id))
+        .select(care_carers::phone_enc)
+        .first(conn)
+        .found()?;
+    blob.map(|b| {
+        keys.decrypt(&b)
+            .map(|p| String::from_utf8_lossy(&p).into_owned())
+    })
+    .transpose()
 }
 
 /// One line of the station's visit list.
@@ -588,6 +834,10 @@ pub fn save_guardianship(
     {
         return Err(stale());
     }
+    let before = match guardianship(conn, person_id)? {
+        Some(g) => shown_guardianship(&g.archive, &g.guardians),
+        None => Vec::new(),
+    };
     diesel::delete(care_guardians::table.filter(care_guardians::person_id.eq(person_id)))
         .execute(conn)?;
     for (i, g) in f.guardians.iter().enumerate() {
@@ -646,6 +896,14 @@ pub fn save_guardianship(
         Saved::Updated => ("care.guardianship.updated", "修改儿童监护档案(8.3.1)"),
     };
     persons::add_timeline(conn, person_id, kind, None, summary, actor, now)?;
+    if let Some(g) = guardianship(conn, person_id)? {
+        let changes = persons::changes(
+            "guardianship",
+            &before,
+            &shown_guardianship(&g.archive, &g.guardians),
+        );
+        persons::add_record_history(conn, &[person_id], actor, &changes, None, now)?;
+    }
     let mut alert = None;
     if let Some(g) = f.gap {
         let open: i64 = care_alerts::table

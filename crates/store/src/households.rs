@@ -35,6 +35,9 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_by_name -> Text,
         created_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+        deleted_by -> Nullable<Text>,
+        delete_reason -> Nullable<Text>,
     }
 }
 
@@ -51,6 +54,9 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_by_name -> Text,
         created_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+        deleted_by -> Nullable<Text>,
+        delete_reason -> Nullable<Text>,
     }
 }
 
@@ -605,6 +611,27 @@ impl InvestigationRow {
     }
 }
 
+/// The recorded content of an investigation, the same for recording and correcting it.
+macro_rules! investigation_values {
+    ($i:expr) => {{
+        let i: &Investigation = $i;
+        (
+            household_investigations::investigated_on.eq(dates::iso(i.date)),
+            household_investigations::investigators.eq(json(&i.investigators)?),
+            household_investigations::members.eq(json(&i.members)?),
+            household_investigations::incomes.eq(json(&i.incomes)?),
+            household_investigations::spending.eq(json(&i.spending)?),
+            household_investigations::property.eq(json(&i.property)?),
+            household_investigations::notes.eq(i.notes.clone()),
+            household_investigations::signed.eq(i.signed),
+            household_investigations::member_count.eq(i.members.len() as i64),
+            household_investigations::total_income_fen.eq(i.total_income_fen),
+            household_investigations::total_spending_fen.eq(i.total_spending_fen),
+            household_investigations::per_capita_monthly_fen.eq(i.per_capita_monthly_fen),
+        )
+    }};
+}
+
 /// Records an investigation of a household (validated against its visible members) and adds
 /// an entry to each investigated member's timeline.
 pub fn add_investigation(
@@ -617,18 +644,7 @@ pub fn add_investigation(
     let id = diesel::insert_into(household_investigations::table)
         .values((
             household_investigations::household_id.eq(hh.id),
-            household_investigations::investigated_on.eq(dates::iso(i.date)),
-            household_investigations::investigators.eq(json(&i.investigators)?),
-            household_investigations::members.eq(json(&i.members)?),
-            household_investigations::incomes.eq(json(&i.incomes)?),
-            household_investigations::spending.eq(json(&i.spending)?),
-            household_investigations::property.eq(json(&i.property)?),
-            household_investigations::notes.eq(&i.notes),
-            household_investigations::signed.eq(i.signed),
-            household_investigations::member_count.eq(i.members.len() as i64),
-            household_investigations::total_income_fen.eq(i.total_income_fen),
-            household_investigations::total_spending_fen.eq(i.total_spending_fen),
-            household_investigations::per_capita_monthly_fen.eq(i.per_capita_monthly_fen),
+            investigation_values!(i),
             household_investigations::created_by.eq(actor.user_id),
             household_investigations::created_by_name.eq(&actor.name),
             household_investigations::created_at.eq(now),
@@ -660,6 +676,7 @@ pub fn investigations(
 ) -> StoreResult<Vec<InvestigationRecord>> {
     household_investigations::table
         .filter(household_investigations::household_id.eq(household_id))
+        .filter(household_investigations::deleted_at.is_null())
         .order((
             household_investigations::investigated_on.desc(),
             household_investigations::id.desc(),
@@ -688,7 +705,7 @@ pub struct ReviewRow {
     pub created_at: i64,
 }
 
-/// Records a review; it replaces earlier reviews of the same category on the due list.
+/// Records a review; the latest review of a category replaces the earlier ones on the due list.
 pub fn add_review(
     conn: &mut DbConn,
     hh: &HouseholdRow,
@@ -696,13 +713,6 @@ pub fn add_review(
     actor: &Actor,
     now: i64,
 ) -> StoreResult<i64> {
-    diesel::update(
-        assistance_reviews::table
-            .filter(assistance_reviews::household_id.eq(hh.id))
-            .filter(assistance_reviews::category.eq(r.category)),
-    )
-    .set(assistance_reviews::superseded.eq(true))
-    .execute(conn)?;
     let id = diesel::insert_into(assistance_reviews::table)
         .values((
             assistance_reviews::household_id.eq(hh.id),
@@ -718,6 +728,7 @@ pub fn add_review(
         ))
         .returning(assistance_reviews::id)
         .get_result::<i64>(conn)?;
+    refresh_current(conn, hh.id, r.category)?;
     let summary = format!(
         "救助复核(8.1.1.2):{} {}",
         dh::label(&dh::ASSISTANCE_CATEGORIES, r.category),
@@ -740,6 +751,7 @@ pub fn add_review(
 pub fn reviews(conn: &mut DbConn, household_id: i64) -> StoreResult<Vec<ReviewRow>> {
     Ok(assistance_reviews::table
         .filter(assistance_reviews::household_id.eq(household_id))
+        .filter(assistance_reviews::deleted_at.is_null())
         .order((
             assistance_reviews::reviewed_on.desc(),
             assistance_reviews::id.desc(),
@@ -776,6 +788,7 @@ pub fn reviews_due(
             .into_boxed()
             .filter(crate::scope_filter!(households::org_code, &v.scope))
             .filter(assistance_reviews::superseded.eq(false))
+            .filter(assistance_reviews::deleted_at.is_null())
             .filter(assistance_reviews::next_due.is_not_null());
         b = match which {
             DueFilter::Overdue => b.filter(assistance_reviews::next_due.lt(today_s.clone())),
@@ -812,4 +825,309 @@ pub fn reviews_due(
         })
         .collect();
     Ok(Listing { items, total })
+}
+
+// ---------------------------------------------------------------- corrections
+
+/// A household's investigation that has not been deleted.
+pub fn investigation(
+    conn: &mut DbConn,
+    household_id: i64,
+    id: i64,
+) -> StoreResult<InvestigationRecord> {
+    household_investigations::table
+        .find(id)
+        .filter(household_investigations::household_id.eq(household_id))
+        .filter(household_investigations::deleted_at.is_null())
+        .select(InvestigationRow::as_select())
+        .first(conn)
+        .found()?
+        .decode()
+}
+
+impl InvestigationRecord {
+    /// The record as the domain checked it when it was written.
+    fn investigation(&self) -> StoreResult<Investigation> {
+        Ok(Investigation {
+            date: dates::parse(&self.date)
+                .map_err(|_| StoreError::Other("stored investigation date".into()))?,
+            investigators: self.investigators.clone(),
+            members: self.members.clone(),
+            incomes: self.incomes.clone(),
+            spending: self.spending.clone(),
+            property: self.property.clone(),
+            notes: self.notes.clone(),
+            signed: self.signed,
+            total_income_fen: self.total_income_fen,
+            total_spending_fen: self.total_spending_fen,
+            per_capita_monthly_fen: self.per_capita_monthly_fen,
+        })
+    }
+}
+
+fn yuan(fen: i64) -> String {
+    format!("{} 元", dh::format_yuan(fen))
+}
+
+/// An investigation as the edit history shows it.
+fn shown_investigation(i: &Investigation) -> persons::Shown {
+    let amounts = |list: &'static [dh::Choice], a: &[dh::Amount]| {
+        a.iter()
+            .map(|x| format!("{}:{}", dh::label(list, &x.kind), yuan(x.fen)))
+            .collect::<Vec<_>>()
+            .join(";")
+    };
+    let members = i
+        .members
+        .iter()
+        .map(|m| {
+            format!(
+                "#{} {} {} {} {} {}",
+                m.person_id,
+                dh::label(&dh::HUKOU, &m.hukou),
+                m.education,
+                dh::label(&dh::HEALTH, &m.health),
+                dh::label(&dh::DISABILITY, &m.disability),
+                dh::label(&dh::EMPLOYMENT, &m.employment)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(";");
+    let p = &i.property;
+    vec![
+        ("date", Some(dates::iso(i.date))),
+        ("investigators", Some(i.investigators.join("、"))),
+        ("members", Some(members)),
+        ("incomes", Some(amounts(&dh::INCOME_KINDS, &i.incomes))),
+        ("spending", Some(amounts(&dh::SPENDING_KINDS, &i.spending))),
+        (
+            "property",
+            Some(format!(
+                "住房:{};车辆:{};存款:{};经营:{}",
+                p.housing,
+                p.vehicles,
+                yuan(p.savings_fen),
+                p.business
+            )),
+        ),
+        ("per_capita_monthly", Some(yuan(i.per_capita_monthly_fen))),
+        ("notes", Some(i.notes.clone())),
+        (
+            "signed",
+            Some(if i.signed { "已签字" } else { "未签字" }.into()),
+        ),
+    ]
+}
+
+/// The people whose history an investigation's correction goes to: those it investigated,
+/// before and after the correction.
+fn investigated(a: &[MemberRecord], b: &[MemberRecord]) -> Vec<i64> {
+    let mut ids: Vec<i64> = a.iter().chain(b).map(|m| m.person_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Corrects an investigation (8.1.1.1); each field changed goes to the history of the members
+/// investigated, with the reason. Returns the fields changed.
+#[allow(clippy::too_many_arguments)]
+pub fn update_investigation(
+    conn: &mut DbConn,
+    hh: &HouseholdRow,
+    id: i64,
+    i: &Investigation,
+    reason: &str,
+    actor: &Actor,
+    now: i64,
+) -> StoreResult<Vec<String>> {
+    let old = investigation(conn, hh.id, id)?;
+    let changes = persons::changes(
+        &format!("investigation:{id}"),
+        &shown_investigation(&old.investigation()?),
+        &shown_investigation(i),
+    );
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(household_investigations::table.find(id))
+        .set(investigation_values!(i))
+        .execute(conn)?;
+    let people = investigated(&old.members, &i.members);
+    persons::add_record_history(conn, &people, actor, &changes, Some(reason), now)?;
+    diesel::update(households::table.find(hh.id))
+        .set(households::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(changes.into_iter().map(|c| c.0).collect())
+}
+
+/// Deletes an investigation: it stays in the table, marked, and leaves the household's list; what
+/// it said goes to the history of the members investigated, with the reason.
+pub fn delete_investigation(
+    conn: &mut DbConn,
+    hh: &HouseholdRow,
+    id: i64,
+    reason: &str,
+    actor: &Actor,
+    now: i64,
+) -> StoreResult<()> {
+    let old = investigation(conn, hh.id, id)?;
+    let changes = persons::changes(
+        &format!("investigation:{id}"),
+        &shown_investigation(&old.investigation()?),
+        &persons::deleted(),
+    );
+    diesel::update(household_investigations::table.find(id))
+        .set((
+            household_investigations::deleted_at.eq(now),
+            household_investigations::deleted_by.eq(&actor.name),
+            household_investigations::delete_reason.eq(reason),
+        ))
+        .execute(conn)?;
+    let people = investigated(&old.members, &[]);
+    persons::add_record_history(conn, &people, actor, &changes, Some(reason), now)?;
+    Ok(())
+}
+
+/// A household's review that has not been deleted.
+pub fn review(conn: &mut DbConn, household_id: i64, id: i64) -> StoreResult<ReviewRow> {
+    assistance_reviews::table
+        .find(id)
+        .filter(assistance_reviews::household_id.eq(household_id))
+        .filter(assistance_reviews::deleted_at.is_null())
+        .select(ReviewRow::as_select())
+        .first(conn)
+        .found()
+}
+
+/// A review as the edit history shows it.
+fn shown_review(
+    category: &str,
+    reviewed_on: String,
+    result: &str,
+    next_due: Option<String>,
+    notes: &str,
+) -> persons::Shown {
+    vec![
+        (
+            "category",
+            Some(dh::label(&dh::ASSISTANCE_CATEGORIES, category).to_string()),
+        ),
+        ("reviewed_on", Some(reviewed_on)),
+        (
+            "result",
+            Some(dh::label(&dh::REVIEW_RESULTS, result).to_string()),
+        ),
+        ("next_due", next_due),
+        ("notes", Some(notes.to_string())),
+    ]
+}
+
+fn shown_stored_review(r: &ReviewRow) -> persons::Shown {
+    shown_review(
+        &r.category,
+        r.reviewed_on.clone(),
+        &r.result,
+        r.next_due.clone(),
+        &r.notes,
+    )
+}
+
+/// Puts the latest review (by review date) of a household's category on the due list and takes
+/// the others off: recording, correcting or deleting a review may change which one that is.
+fn refresh_current(conn: &mut DbConn, household_id: i64, category: &str) -> StoreResult<()> {
+    let of_category = || {
+        assistance_reviews::table
+            .filter(assistance_reviews::household_id.eq(household_id))
+            .filter(assistance_reviews::category.eq(category.to_string()))
+    };
+    diesel::update(of_category())
+        .set(assistance_reviews::superseded.eq(true))
+        .execute(conn)?;
+    let latest: Option<i64> = of_category()
+        .filter(assistance_reviews::deleted_at.is_null())
+        .order((
+            assistance_reviews::reviewed_on.desc(),
+            assistance_reviews::id.desc(),
+        ))
+        .select(assistance_reviews::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = latest {
+        diesel::update(assistance_reviews::table.find(id))
+            .set(assistance_reviews::superseded.eq(false))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Corrects a review (8.1.1.2) and recomputes which review of its category is due next; each
+/// field changed goes to every member's history with the reason. Returns the fields changed.
+#[allow(clippy::too_many_arguments)]
+pub fn update_review(
+    conn: &mut DbConn,
+    hh: &HouseholdRow,
+    id: i64,
+    r: &Review,
+    reason: &str,
+    actor: &Actor,
+    now: i64,
+) -> StoreResult<Vec<String>> {
+    let old = review(conn, hh.id, id)?;
+    let changes = persons::changes(
+        &format!("review:{id}"),
+        &shown_stored_review(&old),
+        &shown_review(
+            r.category,
+            dates::iso(r.reviewed_on),
+            r.result,
+            r.next_due.map(dates::iso),
+            &r.notes,
+        ),
+    );
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(assistance_reviews::table.find(id))
+        .set((
+            assistance_reviews::category.eq(r.category),
+            assistance_reviews::reviewed_on.eq(dates::iso(r.reviewed_on)),
+            assistance_reviews::result.eq(r.result),
+            assistance_reviews::next_due.eq(r.next_due.map(dates::iso)),
+            assistance_reviews::notes.eq(&r.notes),
+        ))
+        .execute(conn)?;
+    refresh_current(conn, hh.id, &old.category)?;
+    refresh_current(conn, hh.id, r.category)?;
+    let people = all_member_ids(conn, hh.id)?;
+    persons::add_record_history(conn, &people, actor, &changes, Some(reason), now)?;
+    Ok(changes.into_iter().map(|c| c.0).collect())
+}
+
+/// Deletes a review: it stays in the table, marked, off the lists; the review before it of the
+/// same category (if any) is due again. What it said goes to every member's history.
+pub fn delete_review(
+    conn: &mut DbConn,
+    hh: &HouseholdRow,
+    id: i64,
+    reason: &str,
+    actor: &Actor,
+    now: i64,
+) -> StoreResult<()> {
+    let old = review(conn, hh.id, id)?;
+    diesel::update(assistance_reviews::table.find(id))
+        .set((
+            assistance_reviews::deleted_at.eq(now),
+            assistance_reviews::deleted_by.eq(&actor.name),
+            assistance_reviews::delete_reason.eq(reason),
+        ))
+        .execute(conn)?;
+    refresh_current(conn, hh.id, &old.category)?;
+    let changes = persons::changes(
+        &format!("review:{id}"),
+        &shown_stored_review(&old),
+        &persons::deleted(),
+    );
+    let people = all_member_ids(conn, hh.id)?;
+    persons::add_record_history(conn, &people, actor, &changes, Some(reason), now)?;
+    Ok(())
 }

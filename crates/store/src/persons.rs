@@ -250,6 +250,20 @@ pub fn add_history(
     new: Option<&str>,
     now: i64,
 ) -> StoreResult<()> {
+    insert_history(conn, person_id, actor, field, old, new, None, now)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_history(
+    conn: &mut DbConn,
+    person_id: i64,
+    actor: &Actor,
+    field: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+    reason: Option<&str>,
+    now: i64,
+) -> StoreResult<()> {
     diesel::insert_into(person_history::table)
         .values((
             person_history::person_id.eq(person_id),
@@ -259,8 +273,74 @@ pub fn add_history(
             person_history::field.eq(field),
             person_history::old_value.eq(old),
             person_history::new_value.eq(new),
+            person_history::reason.eq(reason),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// A record of another module as its edit history shows it: (field, value shown), numbers
+/// already masked, codes already turned into their Chinese labels.
+pub type Shown = Vec<(&'static str, Option<String>)>;
+
+/// The fields that differ between two versions of a record, as (`{record}.{field}`, before,
+/// after); an empty side is a record created or deleted. `record` names the kind and, for a
+/// record of which a person has several, its id (`visit:12`).
+pub fn changes(
+    record: &str,
+    old: &Shown,
+    new: &Shown,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    let value = |side: &Shown, f: &str| {
+        side.iter()
+            .find(|(k, _)| *k == f)
+            .and_then(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    let mut names: Vec<&'static str> = old.iter().map(|(k, _)| *k).collect();
+    names.extend(
+        new.iter()
+            .map(|(k, _)| *k)
+            .filter(|k| !old.iter().any(|(o, _)| o == k)),
+    );
+    names
+        .into_iter()
+        .filter_map(|f| {
+            let (a, b) = (value(old, f), value(new, f));
+            (a != b).then(|| (format!("{record}.{f}"), a, b))
+        })
+        .collect()
+}
+
+/// The "after" side of a deleted record.
+pub fn deleted() -> Shown {
+    vec![("deleted", Some("已删除".to_string()))]
+}
+
+/// Writes changes of a record of another module (see [`changes`]) to the edit histories of
+/// `people`, with the reason when the change corrects or deletes what was recorded.
+pub fn add_record_history(
+    conn: &mut DbConn,
+    people: &[i64],
+    actor: &Actor,
+    changes: &[(String, Option<String>, Option<String>)],
+    reason: Option<&str>,
+    now: i64,
+) -> StoreResult<()> {
+    for pid in people {
+        for (field, old, new) in changes {
+            insert_history(
+                conn,
+                *pid,
+                actor,
+                field,
+                old.as_deref(),
+                new.as_deref(),
+                reason,
+                now,
+            )?;
+        }
+    }
     Ok(())
 }
 
@@ -900,6 +980,8 @@ pub struct HistoryRow {
     pub field: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
+    /// Why a saved record was corrected or deleted.
+    pub reason: Option<String>,
 }
 
 pub fn history(conn: &mut DbConn, v: &Viewer, id: i64) -> StoreResult<Vec<HistoryRow>> {

@@ -200,6 +200,7 @@ diesel::table! {
         field -> Text,
         old_value -> Nullable<Text>,
         new_value -> Nullable<Text>,
+        reason -> Nullable<Text>,
     }
 }
 

@@ -125,3 +125,13 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for P<T> {
             .map_err(|_: PathRejection| AppError::NotFound)
     }
 }
+
+/// The body of a deletion: why the saved record is deleted (required, checked by
+/// `domain::text::reason`; kept in the edit history of the people it concerns).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonIn {
+    /// 删除原因
+    #[serde(default)]
+    pub reason: String,
+}

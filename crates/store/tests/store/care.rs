@@ -1,6 +1,6 @@
 use super::*;
 use diesel::prelude::*;
-use shegong_domain::care::{self, ElderlyInput, GuardianshipInput, ReportInput, VisitInput};
+use shegong_domain::care::{self, ElderlyInput, GuardianshipInput, ReportInput, Visit, VisitInput};
 use shegong_domain::dates;
 use shegong_domain::org::OrgCode;
 use shegong_domain::person::{self, PersonInput};
@@ -176,4 +176,113 @@ db_test!(fn a_gap_alert_is_raised_once_and_closed_by_its_report(t) {
     for k in ["care.guardianship.created", "care.guardianship.updated", "care.alert.raised", "care.alert.reported"] {
         assert!(kinds.iter().any(|x| x == k), "{k}");
     }
+});
+
+fn overdue_ids(t: &TestDb, v: &Viewer) -> Vec<i64> {
+    let v = v.clone();
+    t.db.read(move |c| store::due_visits(c, &v, DueFilter::Overdue, day(0), Page::default()))
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.person_id)
+        .collect()
+}
+
+fn visit_fields(on: time::Date, visitor: &str) -> Visit {
+    care::validate_visit(
+        &VisitInput {
+            visited_on: dates::iso(on),
+            visitor: visitor.into(),
+            mode: "phone".into(),
+            ..Default::default()
+        },
+        day(0),
+        None,
+    )
+    .unwrap()
+}
+
+// 8.2.1.1: correcting or deleting a visit recomputes the next visit due; a deleted visit stays in
+// the database and in the person's history, with the reason.
+db_test!(fn visit_corrections_recompute_the_next_visit_due(t) {
+    let (w, _) = seed(t);
+    let a = add(t, w, "430202001001", "张奶奶", "1940-03-01", "ordinary");
+    open_elderly(t, w, a, "alone", None); // every 7 days
+    let early = visit(t, w, a, day(-10)).unwrap();
+    let latest = visit(t, w, a, day(-2)).unwrap();
+    let v = viewer(w, "430202001", false);
+    assert!(overdue_ids(t, &v).is_empty());
+    // Deleting the latest visit: the person is overdue again (−10 + 7 = −3).
+    t.db.write(|c| store::delete_visit(c, a, latest, "记错了老人", &actor(w), 5)).unwrap();
+    assert_eq!(overdue_ids(t, &v), [a]);
+    let e = t.db.read(|c| store::elderly(c, a)).unwrap().unwrap();
+    assert_eq!(e.visits.iter().map(|x| x.id).collect::<Vec<_>>(), [early]);
+    assert_eq!((e.archive.last_visit_on, e.archive.next_visit_due), (Some(dates::iso(day(-10))), dates::iso(day(-3))));
+    let kept: i64 = t.db.read(|c| {
+        use shegong_store::care::care_visits::dsl;
+        Ok(dsl::care_visits.filter(dsl::person_id.eq(a)).count().get_result(c)?)
+    }).unwrap();
+    assert_eq!(kept, 2, "a deleted visit stays in the database");
+    assert!(matches!(t.db.write(|c| store::delete_visit(c, a, latest, "again", &actor(w), 6)), Err(StoreError::NotFound)));
+    // Correcting the remaining visit's date moves the due date on.
+    let changed = t.db.write(|c| store::update_visit(c, a, early, &visit_fields(day(-1), "王社工"), "日期填错", &actor(w), 7)).unwrap();
+    assert_eq!(changed, [format!("visit:{early}.visited_on"), format!("visit:{early}.mode")]);
+    assert!(overdue_ids(t, &v).is_empty());
+    assert_eq!(t.db.read(|c| store::elderly(c, a)).unwrap().unwrap().archive.next_visit_due, dates::iso(day(6)));
+    // Correcting it back into the past makes the person overdue again.
+    t.db.write(|c| store::update_visit(c, a, early, &visit_fields(day(-20), "王社工"), "还是填错", &actor(w), 8)).unwrap();
+    assert_eq!(overdue_ids(t, &v), [a]);
+    // Another person's visit is not found through this person.
+    let b = add(t, w, "430202001001", "李爷爷", "1941-03-01", "ordinary");
+    assert!(matches!(t.db.write(|c| store::delete_visit(c, b, early, "x", &actor(w), 9)), Err(StoreError::NotFound)));
+    let h = t.db.read(|c| persons::history(c, &v, a)).unwrap();
+    let del = h.iter().find(|r| r.field == format!("visit:{latest}.deleted")).unwrap();
+    assert_eq!(del.reason.as_deref(), Some("记错了老人"));
+    let on = h.iter().find(|r| r.field == format!("visit:{early}.visited_on") && r.reason.as_deref() == Some("日期填错")).unwrap();
+    assert_eq!((on.old_value.clone(), on.new_value.clone()), (Some(dates::iso(day(-10))), Some(dates::iso(day(-1)))));
+});
+
+// Changes to the care archives go to the person's edit history, carers' phones masked; a carer's
+// full number is decrypted only for that person's own carer.
+db_test!(fn archive_changes_go_to_the_history_and_carer_phones_decrypt(t) {
+    let (w, _) = seed(t);
+    let a = add(t, w, "430202001001", "张奶奶", "1940-03-01", "ordinary");
+    let b = add(t, w, "430202001001", "李爷爷", "1941-03-01", "ordinary");
+    open_elderly(t, w, a, "alone", Some("13812345678"));
+    open_elderly(t, w, b, "alone", None);
+    let e = t.db.read(|c| store::elderly(c, a)).unwrap().unwrap();
+    let carer = e.carers[0].id;
+    let f = care::validate_elderly(
+        &ElderlyInput {
+            living_arrangement: "with_children".into(),
+            carers: vec![care::CarerInput { id: Some(carer), name: "李红".into(), relation: "女儿".into(), phone: Some("13912345678".into()) }],
+            visit_interval_days: Some(14),
+            ..Default::default()
+        },
+        Some(80),
+        &[],
+    )
+    .unwrap();
+    t.db.write(|c| store::save_elderly(c, &t.keys, a, &f, Some(1), day(0), &actor(w), 3)).unwrap();
+    let v = viewer(w, "430202001", false);
+    let h = t.db.read(|c| persons::history(c, &v, a)).unwrap();
+    let get = |f: &str| h.iter().find(|r| r.field == f && r.at == 3).map(|r| (r.old_value.clone(), r.new_value.clone()));
+    assert_eq!(get("elderly.living_arrangement"), Some((Some("独居".into()), Some("与子女同住".into()))));
+    assert_eq!(get("elderly.visit_interval_days"), Some((Some("7 天".into()), Some("14 天".into()))));
+    assert_eq!(get("elderly.carers"), Some((Some("李红(女儿) 138****5678".into()), Some("李红(女儿) 139****5678".into()))));
+    assert!(h.iter().all(|r| !r.old_value.clone().unwrap_or_default().contains("13812345678") && !r.new_value.clone().unwrap_or_default().contains("13912345678")), "phones only masked");
+    let carer = t.db.read(|c| store::elderly(c, a)).unwrap().unwrap().carers[0].id;
+    assert_eq!(t.db.read(|c| store::carer_phone(c, &t.keys, a, carer)).unwrap().as_deref(), Some("13912345678"));
+    assert!(matches!(t.db.read(|c| store::carer_phone(c, &t.keys, b, carer)), Err(StoreError::NotFound)));
+    // Guardianship: every field that changed is in the history.
+    let child = add(t, w, "430202001001", "王小宝", &dates::iso(day(-10 * 365)), "sensitive");
+    let save = |school: &str, version| {
+        let f = care::validate_guardianship(&GuardianshipInput { living_situation: "with_guardian".into(), school: Some(school.into()), ..Default::default() }, Some(10)).unwrap();
+        t.db.write(move |c| store::save_guardianship(c, child, &f, 10, version, day(0), &actor(w), 11)).unwrap();
+    };
+    save("一小", None);
+    save("二小", Some(1));
+    let h = t.db.read(|c| persons::history(c, &v, child)).unwrap();
+    assert!(h.iter().any(|r| r.field == "guardianship.school" && r.old_value.as_deref() == Some("一小") && r.new_value.as_deref() == Some("二小")));
+    assert!(h.iter().any(|r| r.field == "guardianship.living_situation" && r.old_value.is_none()), "the archive's creation too");
 });

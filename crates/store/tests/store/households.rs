@@ -205,3 +205,158 @@ db_test!(fn community_profiles_keep_versions(t) {
     assert!(matches!(t.db.read(move |c| communities::get(c, &s, "430202001")), Err(StoreError::NotFound)));
     assert!(matches!(t.db.read(move |c| communities::get(c, &scope, "430202002002")), Err(StoreError::NotFound)));
 });
+
+fn review_input(cat: &str, on: i64, next: i64) -> dh::Review {
+    dh::validate_review(
+        &ReviewInput {
+            category: cat.into(),
+            reviewed_on: day(on),
+            result: "continue".into(),
+            next_due: Some(day(next)),
+            notes: None,
+        },
+        dates::today(),
+    )
+    .unwrap()
+}
+
+fn due_ids(t: &TestDb, v: &Viewer, which: DueFilter) -> Vec<i64> {
+    let v = v.clone();
+    t.db.read(move |c| hs::reviews_due(c, &v, which, dates::today(), Page::default()))
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|d| d.review.id)
+        .collect()
+}
+
+fn history_of(t: &TestDb, v: &Viewer, person: i64) -> Vec<persons::HistoryRow> {
+    let v = v.clone();
+    t.db.read(move |c| persons::history(c, &v, person)).unwrap()
+}
+
+// 8.1.1.2: correcting or deleting a review recomputes which review of the category is due; a
+// deleted review stays in the table and in the members' history.
+db_test!(fn review_corrections_recompute_what_is_due(t) {
+    load_hetang(&t.db);
+    let v = viewer(&["430202001"]);
+    let a = add_person(t, "王建国", "430202001001");
+    let id = new_household(t, "430202001001");
+    let v2 = v.clone();
+    let (older, newer) = t.db.write(move |c| {
+        let hh = hs::get(c, &v2.scope, id)?;
+        hs::add_member(c, &v2, &hh, a, "head", &actor(), 1)?;
+        let older = hs::add_review(c, &hh, &review_input("dibao", -400, -30), &actor(), 2)?;
+        let newer = hs::add_review(c, &hh, &review_input("dibao", -10, 20), &actor(), 3)?;
+        Ok((older, newer))
+    }).unwrap();
+    assert_eq!(due_ids(t, &v, DueFilter::All), [newer]);
+    // Deleting the latest review: the one before it is current again, and overdue.
+    let v2 = v.clone();
+    t.db.write(move |c| {
+        let hh = hs::get(c, &v2.scope, id)?;
+        hs::delete_review(c, &hh, newer, "重复录入", &actor(), 4)
+    }).unwrap();
+    assert_eq!(due_ids(t, &v, DueFilter::Overdue), [older]);
+    assert!(t.db.read(move |c| hs::reviews(c, id)).unwrap().iter().all(|r| r.id != newer));
+    let kept: i64 = t.db.read(move |c| {
+        use diesel::prelude::*;
+        use shegong_store::households::assistance_reviews::dsl;
+        Ok(dsl::assistance_reviews.filter(dsl::id.eq(newer)).filter(dsl::deleted_at.is_not_null()).count().get_result(c)?)
+    }).unwrap();
+    assert_eq!(kept, 1, "a deleted review stays in the database");
+    let h = history_of(t, &v, a);
+    let del = h.iter().find(|r| r.field == format!("review:{newer}.deleted")).expect("deletion in history");
+    assert_eq!((del.new_value.as_deref(), del.reason.as_deref()), (Some("已删除"), Some("重复录入")));
+    assert!(h.iter().any(|r| r.field == format!("review:{newer}.next_due") && r.old_value == Some(day(20)) && r.new_value.is_none()));
+    // A deleted review can be neither corrected nor deleted again.
+    let v2 = v.clone();
+    let again = t.db.write(move |c| {
+        let hh = hs::get(c, &v2.scope, id)?;
+        hs::update_review(c, &hh, newer, &review_input("dibao", -10, 20), "x", &actor(), 5)
+    });
+    assert!(matches!(again, Err(StoreError::NotFound)));
+    // Correcting the next due date moves the review off the overdue list; the change is in the history.
+    let v2 = v.clone();
+    let changed = t.db.write(move |c| {
+        let hh = hs::get(c, &v2.scope, id)?;
+        hs::update_review(c, &hh, older, &review_input("dibao", -400, 10), "日期填错", &actor(), 6)
+    }).unwrap();
+    assert_eq!(changed, [format!("review:{older}.next_due")]);
+    assert!(due_ids(t, &v, DueFilter::Overdue).is_empty());
+    assert_eq!(due_ids(t, &v, DueFilter::Soon), [older]);
+    let row = history_of(t, &v, a).into_iter().find(|r| r.field == format!("review:{older}.next_due") && r.reason.as_deref() == Some("日期填错")).unwrap();
+    assert_eq!((row.old_value, row.new_value), (Some(day(-30)), Some(day(10))));
+    // A review of another household is not found through this one.
+    let other = new_household(t, "430202001001");
+    let v2 = v.clone();
+    let wrong = t.db.write(move |c| {
+        let hh = hs::get(c, &v2.scope, other)?;
+        hs::delete_review(c, &hh, older, "x", &actor(), 7)
+    });
+    assert!(matches!(wrong, Err(StoreError::NotFound)));
+    // Moving the review to another category: both categories' current reviews are recomputed.
+    let v2 = v.clone();
+    t.db.write(move |c| {
+        let hh = hs::get(c, &v2.scope, id)?;
+        hs::update_review(c, &hh, older, &review_input("tekun", -400, 10), "类别填错", &actor(), 8)
+    }).unwrap();
+    let current: Vec<(String, bool)> = t.db.read(move |c| hs::reviews(c, id)).unwrap().into_iter().map(|r| (r.category, r.superseded)).collect();
+    assert_eq!(current, [("tekun".to_string(), false)]);
+});
+
+// 8.1.1.1: an investigation can be corrected (per-capita income recomputed) and deleted; both go
+// to the investigated members' history with the reason, and the record stays in the database.
+db_test!(fn investigations_are_corrected_and_deleted_with_a_reason(t) {
+    load_hetang(&t.db);
+    let v = viewer(&["430202001"]);
+    let a = add_person(t, "王建国", "430202001001");
+    let id = new_household(t, "430202001001");
+    let input = |fen: i64| InvestigationInput {
+        date: day(0),
+        investigators: vec!["张三".into(), "李四".into()],
+        members: vec![MemberInput { person_id: a, hukou: Some("rural".into()), ..Default::default() }],
+        incomes: vec![("pension".into(), AmountInput::Fen(fen))],
+        signed: true,
+        ..Default::default()
+    };
+    let first = dh::validate_investigation(&input(1_200_000), dates::today(), &[a]).unwrap();
+    let fixed = dh::validate_investigation(&input(2_400_000), dates::today(), &[a]).unwrap();
+    let v2 = v.clone();
+    let iid = t.db.write(move |c| {
+        let hh = hs::get(c, &v2.scope, id)?;
+        hs::add_member(c, &v2, &hh, a, "head", &actor(), 1)?;
+        hs::add_investigation(c, &hh, &first, &actor(), 2)
+    }).unwrap();
+    let v2 = v.clone();
+    let f2 = fixed.clone();
+    let changed = t.db.write(move |c| {
+        let hh = hs::get(c, &v2.scope, id)?;
+        let changed = hs::update_investigation(c, &hh, iid, &f2, "收入少算", &actor(), 3)?;
+        let unchanged = hs::update_investigation(c, &hh, iid, &f2, "再存一次", &actor(), 4)?;
+        assert!(unchanged.is_empty(), "nothing changed, nothing written");
+        Ok(changed)
+    }).unwrap();
+    assert_eq!(changed, [format!("investigation:{iid}.incomes"), format!("investigation:{iid}.per_capita_monthly")]);
+    let stored = t.db.read(move |c| hs::investigation(c, id, iid)).unwrap();
+    assert_eq!(stored.per_capita_monthly_fen, 200_000);
+    let h = history_of(t, &v, a);
+    let pc = h.iter().find(|r| r.field == format!("investigation:{iid}.per_capita_monthly")).unwrap();
+    assert_eq!((pc.old_value.as_deref(), pc.new_value.as_deref(), pc.reason.as_deref()), (Some("1000.00 元"), Some("2000.00 元"), Some("收入少算")));
+    assert!(!h.iter().any(|r| r.reason.as_deref() == Some("再存一次")));
+    let v2 = v.clone();
+    t.db.write(move |c| {
+        let hh = hs::get(c, &v2.scope, id)?;
+        hs::delete_investigation(c, &hh, iid, "调查对象错误", &actor(), 5)
+    }).unwrap();
+    assert!(t.db.read(move |c| hs::investigations(c, id)).unwrap().is_empty());
+    assert!(matches!(t.db.read(move |c| hs::investigation(c, id, iid)), Err(StoreError::NotFound)));
+    let kept: i64 = t.db.read(move |c| {
+        use diesel::prelude::*;
+        use shegong_store::households::household_investigations::dsl;
+        Ok(dsl::household_investigations.filter(dsl::id.eq(iid)).count().get_result(c)?)
+    }).unwrap();
+    assert_eq!(kept, 1);
+    let del = history_of(t, &v, a).into_iter().find(|r| r.field == format!("investigation:{iid}.deleted")).unwrap();
+    assert_eq!(del.reason.as_deref(), Some("调查对象错误"));
+});

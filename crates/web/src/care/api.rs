@@ -3,7 +3,7 @@
 
 use crate::auth::Authed;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{ApiJson, P, Q};
+use crate::extract::{ApiJson, P, Q, ReasonIn};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -26,6 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_elderly, put_elderly))
         .routes(routes!(post_visit))
+        .routes(routes!(update_visit, delete_visit))
+        .routes(routes!(reveal_carer_phone))
         .routes(routes!(due_visits))
         .routes(routes!(get_guardianship, put_guardianship))
         .routes(routes!(list_alerts))
@@ -214,6 +216,18 @@ pub struct VisitIn {
     notes: Option<String>,
 }
 
+impl VisitIn {
+    fn input(self) -> VisitInput {
+        VisitInput {
+            visited_on: self.visited_on,
+            visitor: self.visitor,
+            mode: self.mode,
+            findings: self.findings,
+            notes: self.notes,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct VisitCreated {
     id: i64,
@@ -229,19 +243,7 @@ async fn post_visit(
     P(id): P<i64>,
     ApiJson(b): ApiJson<VisitIn>,
 ) -> ApiResult<(StatusCode, Json<VisitCreated>)> {
-    let vid = super::record_visit(
-        &st,
-        &info,
-        id,
-        VisitInput {
-            visited_on: b.visited_on,
-            visitor: b.visitor,
-            mode: b.mode,
-            findings: b.findings,
-            notes: b.notes,
-        },
-    )
-    .await?;
+    let vid = super::record_visit(&st, &info, id, b.input()).await?;
     let (_, e) = super::elderly(&st, &info, id).await?;
     Ok((
         StatusCode::CREATED,
@@ -250,6 +252,83 @@ async fn post_visit(
             next_visit_due: e.map(|e| e.archive.next_visit_due).unwrap_or_default(),
         }),
     ))
+}
+
+/// A corrected visit and why.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitCorrection {
+    /// 更正原因 (required; kept in the person's edit history).
+    #[serde(default)]
+    reason: String,
+    /// The whole visit as it should read.
+    visit: VisitIn,
+}
+
+/// The next visit due after a visit was corrected or deleted.
+#[derive(Serialize, ToSchema)]
+pub struct NextDue {
+    next_visit_due: String,
+}
+
+async fn next_due(
+    st: &AppState,
+    info: &crate::auth::AuthInfo,
+    id: i64,
+) -> ApiResult<Json<NextDue>> {
+    let (_, e) = super::elderly(st, info, id).await?;
+    Ok(Json(NextDue {
+        next_visit_due: e.map(|e| e.archive.next_visit_due).unwrap_or_default(),
+    }))
+}
+
+/// Correct a visit (8.2.1.1) with a reason; the next visit due is computed again.
+#[utoipa::path(put, path = "/api/v1/persons/{id}/visits/{visit_id}", tag = "care",
+    params(("id" = i64, Path), ("visit_id" = i64, Path)), request_body = VisitCorrection,
+    responses((status = 200, body = NextDue), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn update_visit(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P((id, visit_id)): P<(i64, i64)>,
+    ApiJson(b): ApiJson<VisitCorrection>,
+) -> ApiResult<Json<NextDue>> {
+    super::update_visit(&st, &info, id, visit_id, b.visit.input(), &b.reason).await?;
+    next_due(&st, &info, id).await
+}
+
+/// Delete a visit with a reason: it is kept, marked, and no longer counts; deleting the latest
+/// visit can make the person overdue again.
+#[utoipa::path(delete, path = "/api/v1/persons/{id}/visits/{visit_id}", tag = "care",
+    params(("id" = i64, Path), ("visit_id" = i64, Path)), request_body = ReasonIn,
+    responses((status = 200, body = NextDue), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn delete_visit(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P((id, visit_id)): P<(i64, i64)>,
+    ApiJson(b): ApiJson<ReasonIn>,
+) -> ApiResult<Json<NextDue>> {
+    super::delete_visit(&st, &info, id, visit_id, &b.reason).await?;
+    next_due(&st, &info, id).await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CarerPhone {
+    value: Option<String>,
+}
+
+/// Show a carer's full phone number. Audited as `care.carer.reveal`; only for roles that may
+/// reveal numbers.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/carers/{carer_id}/reveal", tag = "care",
+    params(("id" = i64, Path), ("carer_id" = i64, Path)),
+    responses((status = 200, body = CarerPhone), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn reveal_carer_phone(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P((id, carer_id)): P<(i64, i64)>,
+) -> ApiResult<Json<CarerPhone>> {
+    Ok(Json(CarerPhone {
+        value: super::reveal_carer_phone(&st, &info, id, carer_id).await?,
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use serde_json::json;
 use shegong_domain::care::{self, ElderlyInput, GuardianshipInput, ReportInput, VisitInput};
 use shegong_domain::policy::{Action, Target, decide};
-use shegong_domain::{clock, dates};
+use shegong_domain::{clock, dates, text};
 use shegong_store::StoreError;
 use shegong_store::audit::{self, Event};
 use shegong_store::care::{
@@ -29,11 +29,20 @@ pub struct Opened {
     pub person: PersonRow,
     pub categories: Vec<CategoryRow>,
     pub may_write: bool,
+    /// May show carers' full phone numbers (`Action::RevealIdentity`).
+    pub may_reveal: bool,
 }
 
 impl Opened {
     pub fn age(&self) -> Option<i32> {
         self.person.age(dates::today())
+    }
+
+    pub fn birth_date(&self) -> Option<time::Date> {
+        self.person
+            .birth_date
+            .as_deref()
+            .and_then(|b| dates::parse(b).ok())
     }
 
     /// Category codes current today.
@@ -65,10 +74,12 @@ pub async fn open(st: &AppState, info: &AuthInfo, id: i64) -> Result<Opened, App
             return Err(StoreError::NotFound);
         }
         let may_write = decide(&role, Action::WriteRecord, &t).allowed();
+        let may_reveal = decide(&role, Action::RevealIdentity, &t).allowed();
         Ok(Opened {
             person: p,
             categories: cats,
             may_write,
+            may_reveal,
         })
     })
     .await
@@ -163,12 +174,7 @@ pub async fn record_visit(
     input: VisitInput,
 ) -> Result<i64, AppError> {
     let o = open_for_writing(st, info, id).await?;
-    let birth = o
-        .person
-        .birth_date
-        .as_deref()
-        .and_then(|b| dates::parse(b).ok());
-    let visit = care::validate_visit(&input, dates::today(), birth)?;
+    let visit = care::validate_visit(&input, dates::today(), o.birth_date())?;
     let keys = st.keys.clone();
     let actor = info.actor();
     let org = o.person.org_code.clone();
@@ -183,6 +189,95 @@ pub async fn record_visit(
         )?;
         Ok(vid)
     })
+    .await
+}
+
+/// A visit of a person the user may change (404 when it is not this person's or was deleted).
+async fn writable_visit(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+    visit_id: i64,
+) -> Result<Opened, AppError> {
+    let o = open_for_writing(st, info, id).await?;
+    st.read(move |c| store::visit(c, id, visit_id)).await?;
+    Ok(o)
+}
+
+/// Corrects a visit (8.2.1.1) with a reason; the next visit due is computed again. Returns the
+/// fields changed.
+pub async fn update_visit(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+    visit_id: i64,
+    input: VisitInput,
+    reason: &str,
+) -> Result<Vec<String>, AppError> {
+    let o = writable_visit(st, info, id, visit_id).await?;
+    let (visit, reason) = text::corrected(
+        care::validate_visit(&input, dates::today(), o.birth_date()),
+        reason,
+    )?;
+    let keys = st.keys.clone();
+    let actor = info.actor();
+    st.write(move |c| {
+        let changed = store::update_visit(c, id, visit_id, &visit, &reason, &actor, clock::now())?;
+        if !changed.is_empty() {
+            audit::append(
+                c,
+                &keys,
+                &Event::new(&actor, "care.visit.update", "person", id)
+                    .org(o.person.org_code.clone())
+                    .detail(json!({"visit_id": visit_id, "fields": changed})),
+            )?;
+        }
+        Ok(changed)
+    })
+    .await
+}
+
+/// Deletes a visit with a reason: it is kept, marked, and no longer counts for the next visit due.
+pub async fn delete_visit(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+    visit_id: i64,
+    reason: &str,
+) -> Result<(), AppError> {
+    let o = writable_visit(st, info, id, visit_id).await?;
+    let reason = text::reason(reason).map_err(|m| AppError::invalid("reason", m))?;
+    let keys = st.keys.clone();
+    let actor = info.actor();
+    st.write(move |c| {
+        store::delete_visit(c, id, visit_id, &reason, &actor, clock::now())?;
+        audit::append(
+            c,
+            &keys,
+            &Event::new(&actor, "care.visit.delete", "person", id)
+                .org(o.person.org_code.clone())
+                .detail(json!({"visit_id": visit_id})),
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// Shows a carer's full phone number: revealed and audited as a person's own numbers are.
+pub async fn reveal_carer_phone(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+    carer_id: i64,
+) -> Result<Option<String>, AppError> {
+    crate::persons::reveal_of(
+        st,
+        info,
+        id,
+        "care.carer.reveal",
+        json!({"carer_id": carer_id, "field": "phone"}),
+        move |c, keys| store::carer_phone(c, keys, id, carer_id),
+    )
     .await
 }
 

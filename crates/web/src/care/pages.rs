@@ -37,6 +37,15 @@ pub fn router() -> Router<AppState> {
         )
         .route("/persons/{id}/visits", post(visit_save))
         .route(
+            "/persons/{id}/visits/{vid}/edit",
+            get(visit_edit_page).post(visit_edit_save),
+        )
+        .route("/persons/{id}/visits/{vid}/delete", post(visit_delete))
+        .route(
+            "/persons/{id}/elderly/carers/{cid}/reveal",
+            post(carer_reveal),
+        )
+        .route(
             "/persons/{id}/guardianship",
             get(guardianship_page).post(guardianship_save),
         )
@@ -54,6 +63,27 @@ impl FormData {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
+    }
+
+    fn visit(&self) -> VisitInput {
+        VisitInput {
+            visited_on: self.one("visited_on"),
+            visitor: self.one("visitor"),
+            mode: self.one("mode"),
+            findings: self.opt("findings"),
+            notes: self.opt("notes"),
+        }
+    }
+
+    /// The visit as typed, to show the form again.
+    fn visit_form(&self) -> VisitForm {
+        VisitForm {
+            visited_on: self.one("visited_on"),
+            visitor: self.one("visitor"),
+            mode: self.one("mode"),
+            findings: self.one("findings"),
+            notes: self.one("notes"),
+        }
     }
 
     fn opt(&self, key: &str) -> Option<String> {
@@ -134,6 +164,8 @@ fn notice(l: Lang, done: Option<&str>) -> Option<&'static str> {
         "visit" => l.t("走访已记录,下次走访日期已更新。", "The visit is recorded; the next visit date moved on."),
         "alert" => l.t("已产生监护缺失预警:请尽快向有关部门报告并在下方记录(8.3.1.2)。", "A guardianship-gap alert was raised: report it to the responsible department and record the report below (8.3.1.2)."),
         "reported" => l.t("报告已记录,预警已从待处理列表移除。", "The report is recorded; the alert left the open list."),
+        "corrected" => l.t("走访记录已更正,下次走访日期已重新计算。", "The visit was corrected; the next visit date was computed again."),
+        "deleted" => l.t("走访记录已删除(仍保存在档案库中,可在修改记录中查看),下次走访日期已重新计算。", "The visit was deleted (it stays in the archive; see the edit history); the next visit date was computed again."),
         _ => return None,
     })
 }
@@ -160,11 +192,21 @@ pub struct CarerForm {
 }
 
 pub struct VisitView {
+    pub id: i64,
     pub visited_on: String,
     pub visitor: String,
     pub mode: String,
     pub findings: String,
     pub notes: String,
+}
+
+/// A carer as shown on the archive, the phone masked unless just revealed.
+pub struct CarerView {
+    pub id: i64,
+    pub name: String,
+    pub relation: String,
+    pub phone: String,
+    pub revealed: bool,
 }
 
 #[derive(Default)]
@@ -206,6 +248,8 @@ struct ElderlyPage {
     visit_errors: Errors,
     visits: Vec<VisitView>,
     notice: Option<&'static str>,
+    shown_carers: Vec<CarerView>,
+    may_reveal: bool,
 }
 
 fn elderly_values(e: &Option<Elderly>) -> ElderlyValues {
@@ -241,8 +285,26 @@ async fn elderly_render(
     visit: Option<VisitForm>,
     visit_errors: Errors,
     notice: Option<&'static str>,
+    revealed: Option<(i64, String)>,
 ) -> Result<ElderlyPage, AppError> {
     let (o, e) = super::elderly(st, info, id).await?;
+    let shown_carers = e
+        .iter()
+        .flat_map(|e| &e.carers)
+        .map(|r| {
+            let full = revealed.as_ref().filter(|(cid, _)| *cid == r.id);
+            CarerView {
+                id: r.id,
+                name: r.name.clone(),
+                relation: r.relation.clone(),
+                phone: full
+                    .map(|(_, p)| p.clone())
+                    .or_else(|| r.phone_masked.clone())
+                    .unwrap_or_default(),
+                revealed: full.is_some(),
+            }
+        })
+        .collect();
     let today = dates::today();
     let mut v = typed.unwrap_or_else(|| elderly_values(&e));
     // Two blank rows to add carers without JavaScript.
@@ -275,6 +337,7 @@ async fn elderly_render(
             e.visits
                 .iter()
                 .map(|v| VisitView {
+                    id: v.id,
                     visited_on: v.visited_on.clone(),
                     visitor: v.visitor.clone(),
                     mode: label(l, &care::VISIT_MODES, &v.mode),
@@ -307,6 +370,8 @@ async fn elderly_render(
         visit_errors,
         visits,
         notice,
+        shown_carers,
+        may_reveal: o.may_reveal,
     })
 }
 
@@ -327,6 +392,7 @@ async fn elderly_page(
         None,
         Errors::default(),
         notice(l, q.done.as_deref()),
+        None,
     )
     .await?;
     Ok(Page(page).into_response())
@@ -394,6 +460,7 @@ async fn elderly_save(
         None,
         Errors::default(),
         None,
+        None,
     )
     .await?;
     Ok((status, Page(page)).into_response())
@@ -407,26 +474,13 @@ async fn visit_save(
     UiForm(f): UiForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let f = FormData(f);
-    let input = VisitInput {
-        visited_on: f.one("visited_on"),
-        visitor: f.one("visitor"),
-        mode: f.one("mode"),
-        findings: f.opt("findings"),
-        notes: f.opt("notes"),
-    };
-    let (status, errors) = match super::record_visit(&st, &info, id, input).await {
+    let (status, errors) = match super::record_visit(&st, &info, id, f.visit()).await {
         Ok(_) => {
             return Ok(Redirect::to(&format!("/persons/{id}/elderly?done=visit")).into_response());
         }
         Err(e) => Errors::of_refusal(e, l, "form")?,
     };
-    let typed = VisitForm {
-        visited_on: f.one("visited_on"),
-        visitor: f.one("visitor"),
-        mode: f.one("mode"),
-        findings: f.one("findings"),
-        notes: f.one("notes"),
-    };
+    let typed = f.visit_form();
     let page = elderly_render(
         &st,
         l,
@@ -437,8 +491,142 @@ async fn visit_save(
         Some(typed),
         errors,
         None,
+        None,
     )
     .await?;
+    Ok((status, Page(page)).into_response())
+}
+
+/// Shows one carer's full phone number on the archive page: a POST (never in a URL), audited as
+/// `care.carer.reveal`, for roles that may reveal numbers.
+async fn carer_reveal(
+    State(st): State<AppState>,
+    l: Lang,
+    Authed(info): Authed,
+    P((id, cid)): P<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let phone = super::reveal_carer_phone(&st, &info, id, cid)
+        .await?
+        .unwrap_or_default();
+    let page = elderly_render(
+        &st,
+        l,
+        &info,
+        id,
+        None,
+        Errors::default(),
+        None,
+        Errors::default(),
+        None,
+        Some((cid, phone)),
+    )
+    .await?;
+    Ok(Page(page).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "care_visit_edit.html")]
+struct VisitEditPage {
+    c: Chrome,
+    p: PersonHead,
+    visit_id: i64,
+    visit: VisitForm,
+    modes: Vec<Opt>,
+    visit_errors: Errors,
+    reason: String,
+    delete_action: String,
+    delete_reason: String,
+    delete_errors: Errors,
+}
+
+/// The visit correction page: the saved visit (or the form as typed) and the delete form.
+async fn visit_edit_render(
+    st: &AppState,
+    l: Lang,
+    info: &Arc<AuthInfo>,
+    (id, vid): (i64, i64),
+    typed: Option<(VisitForm, String, Errors)>,
+    delete: Option<(String, Errors)>,
+) -> Result<VisitEditPage, AppError> {
+    let (o, e) = super::elderly(st, info, id).await?;
+    if !o.may_write {
+        return Err(AppError::forbidden());
+    }
+    let saved = e
+        .iter()
+        .flat_map(|e| &e.visits)
+        .find(|v| v.id == vid)
+        .ok_or(AppError::NotFound)?;
+    let (visit, reason, visit_errors) = typed.unwrap_or_else(|| {
+        let f = VisitForm {
+            visited_on: saved.visited_on.clone(),
+            visitor: saved.visitor.clone(),
+            mode: saved.mode.clone(),
+            findings: saved.findings.clone(),
+            notes: saved.notes.clone(),
+        };
+        (f, String::new(), Errors::default())
+    });
+    let (delete_reason, delete_errors) = delete.unwrap_or_default();
+    Ok(VisitEditPage {
+        c: Chrome::for_user(l, info, &format!("/persons/{id}/visits/{vid}/edit")),
+        p: PersonHead::new(&o),
+        visit_id: vid,
+        modes: choices(l, &care::VISIT_MODES, &visit.mode),
+        visit,
+        visit_errors,
+        reason,
+        delete_action: format!("/persons/{id}/visits/{vid}/delete"),
+        delete_reason,
+        delete_errors,
+    })
+}
+
+async fn visit_edit_page(
+    State(st): State<AppState>,
+    l: Lang,
+    Authed(info): Authed,
+    P(ids): P<(i64, i64)>,
+) -> Result<Response, AppError> {
+    Ok(Page(visit_edit_render(&st, l, &info, ids, None, None).await?).into_response())
+}
+
+fn back_to_archive(id: i64, done: &str) -> Response {
+    Redirect::to(&format!("/persons/{id}/elderly?done={done}")).into_response()
+}
+
+async fn visit_edit_save(
+    State(st): State<AppState>,
+    l: Lang,
+    Authed(info): Authed,
+    P((id, vid)): P<(i64, i64)>,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let f = FormData(f);
+    let reason = f.one("reason");
+    let (status, errors) = match super::update_visit(&st, &info, id, vid, f.visit(), &reason).await
+    {
+        Ok(_) => return Ok(back_to_archive(id, "corrected")),
+        Err(e) => Errors::of_refusal(e, l, "visited_on")?,
+    };
+    let typed = Some((f.visit_form(), reason, errors));
+    let page = visit_edit_render(&st, l, &info, (id, vid), typed, None).await?;
+    Ok((status, Page(page)).into_response())
+}
+
+async fn visit_delete(
+    State(st): State<AppState>,
+    l: Lang,
+    Authed(info): Authed,
+    P((id, vid)): P<(i64, i64)>,
+    UiForm(f): UiForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let reason = FormData(f).one("reason");
+    let (status, errors) = match super::delete_visit(&st, &info, id, vid, &reason).await {
+        Ok(()) => return Ok(back_to_archive(id, "deleted")),
+        Err(e) => Errors::of_refusal(e, l, "reason")?,
+    };
+    let page = visit_edit_render(&st, l, &info, (id, vid), None, Some((reason, errors))).await?;
     Ok((status, Page(page)).into_response())
 }
 

@@ -2,7 +2,7 @@
 
 use crate::auth::Authed;
 use crate::error::{ApiResult, AppError, Problem};
-use crate::extract::{ApiJson, P, Q};
+use crate::extract::{ApiJson, P, Q, ReasonIn};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -28,6 +28,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_member))
         .routes(routes!(list_investigations, create_investigation))
         .routes(routes!(list_reviews, create_review))
+        .routes(routes!(update_investigation, delete_investigation))
+        .routes(routes!(update_review, delete_review))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -478,6 +480,18 @@ pub struct ReviewIn {
     notes: Option<String>,
 }
 
+impl ReviewIn {
+    fn input(self) -> ReviewInput {
+        ReviewInput {
+            category: self.category,
+            reviewed_on: self.reviewed_on,
+            result: self.result,
+            next_due: self.next_due,
+            notes: self.notes,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ReviewOut {
     id: i64,
@@ -528,14 +542,7 @@ async fn create_review(
     P(id): P<i64>,
     ApiJson(b): ApiJson<ReviewIn>,
 ) -> ApiResult<(StatusCode, Json<ReviewOut>)> {
-    let input = ReviewInput {
-        category: b.category,
-        reviewed_on: b.reviewed_on,
-        result: b.result,
-        next_due: b.next_due,
-        notes: b.notes,
-    };
-    let rid = super::add_review(&st, &info, id, input).await?;
+    let rid = super::add_review(&st, &info, id, b.input()).await?;
     let r = super::get(&st, &info, id)
         .await?
         .reviews
@@ -638,4 +645,97 @@ async fn reviews_due(
         total: l.total,
         items: l.items.into_iter().map(due_out).collect(),
     }))
+}
+
+// ---------------------------------------------------------------- corrections
+
+/// A corrected investigation and why.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvestigationCorrection {
+    /// 更正原因 (required; kept in the members' edit history).
+    #[serde(default)]
+    reason: String,
+    /// The whole investigation as it should read.
+    investigation: InvestigationIn,
+}
+
+/// Correct an investigation (8.1.1.1); each changed field goes to the investigated members' edit
+/// history with the reason.
+#[utoipa::path(put, path = "/api/v1/households/{id}/investigations/{investigation_id}", tag = "households",
+    params(("id" = i64, Path), ("investigation_id" = i64, Path)), request_body = InvestigationCorrection,
+    responses((status = 200, body = InvestigationOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn update_investigation(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P((id, iid)): P<(i64, i64)>,
+    ApiJson(b): ApiJson<InvestigationCorrection>,
+) -> ApiResult<Json<InvestigationOut>> {
+    super::update_investigation(&st, &info, id, iid, b.investigation.input(), b.reason).await?;
+    let found = super::investigations(&st, &info, id)
+        .await?
+        .into_iter()
+        .find(|i| i.id == iid)
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(found.into()))
+}
+
+/// Delete an investigation with a reason: it is kept, marked, and leaves the household's list.
+#[utoipa::path(delete, path = "/api/v1/households/{id}/investigations/{investigation_id}", tag = "households",
+    params(("id" = i64, Path), ("investigation_id" = i64, Path)), request_body = ReasonIn,
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn delete_investigation(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P((id, iid)): P<(i64, i64)>,
+    ApiJson(b): ApiJson<ReasonIn>,
+) -> ApiResult<StatusCode> {
+    super::delete_investigation(&st, &info, id, iid, b.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A corrected review and why.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewCorrection {
+    /// 更正原因 (required; kept in the members' edit history).
+    #[serde(default)]
+    reason: String,
+    /// The whole review as it should read.
+    review: ReviewIn,
+}
+
+/// Correct a review (8.1.1.2); the reviews due are computed again.
+#[utoipa::path(put, path = "/api/v1/households/{id}/reviews/{review_id}", tag = "households",
+    params(("id" = i64, Path), ("review_id" = i64, Path)), request_body = ReviewCorrection,
+    responses((status = 200, body = ReviewOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn update_review(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P((id, rid)): P<(i64, i64)>,
+    ApiJson(b): ApiJson<ReviewCorrection>,
+) -> ApiResult<Json<ReviewOut>> {
+    super::update_review(&st, &info, id, rid, b.review.input(), b.reason).await?;
+    let r = super::get(&st, &info, id)
+        .await?
+        .reviews
+        .into_iter()
+        .find(|r| r.id == rid)
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(r.into()))
+}
+
+/// Delete a review with a reason: it is kept, marked, off the lists; the review before it of
+/// the same category is due again.
+#[utoipa::path(delete, path = "/api/v1/households/{id}/reviews/{review_id}", tag = "households",
+    params(("id" = i64, Path), ("review_id" = i64, Path)), request_body = ReasonIn,
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn delete_review(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P((id, rid)): P<(i64, i64)>,
+    ApiJson(b): ApiJson<ReasonIn>,
+) -> ApiResult<StatusCode> {
+    super::delete_review(&st, &info, id, rid, b.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -19,7 +19,7 @@ use serde_json::json;
 use shegong_domain::household::{self as dh, HouseholdInput, InvestigationInput, ReviewInput};
 use shegong_domain::org::OrgCode;
 use shegong_domain::policy::{Action, Sensitivity, Target, role_may};
-use shegong_domain::{Invalid, Msg, dates};
+use shegong_domain::{Invalid, Msg, dates, text};
 use shegong_store::audit::{self, Event};
 use shegong_store::households::{
     self as hs, DueFilter, DueRow, HouseholdRow, InvestigationRecord, Member, ReviewRow, Summary,
@@ -367,6 +367,145 @@ pub async fn add_review(
                 .detail(json!({"review_id": rid, "category": r.category, "result": r.result})),
         )?;
         Ok(rid)
+    })
+    .await
+}
+
+/// Corrects an investigation (8.1.1.1) with a reason. The members are checked against those the
+/// user may see, as when recording; an investigation that covers a member hidden from the user is
+/// left to someone who sees them all (it could not be corrected without losing that member).
+pub async fn update_investigation(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+    investigation_id: i64,
+    input: InvestigationInput,
+    reason: String,
+) -> Result<Vec<String>, AppError> {
+    ensure_reader(info)?;
+    let hh = writable(st, info, id).await?;
+    let keys = st.keys.clone();
+    let actor = info.actor();
+    let v = viewer(info);
+    let now = shegong_domain::clock::now();
+    st.write(move |c| {
+        let old = hs::investigation(c, id, investigation_id)?;
+        let members: Vec<i64> = hs::members(c, &v, id)?
+            .iter()
+            .map(|m| m.person_id)
+            .collect();
+        if old.members.iter().any(|m| !members.contains(&m.person_id)) {
+            return Err(StoreError::Conflict(Msg::new(
+                "这份调查包含您无权查看的成员,请由站长更正",
+                "this investigation covers a member you may not see; ask the station head",
+            )));
+        }
+        let (i, reason) = text::corrected(
+            dh::validate_investigation(&input, dates::today(), &members),
+            &reason,
+        )?;
+        let changed = hs::update_investigation(c, &hh, investigation_id, &i, &reason, &actor, now)?;
+        if !changed.is_empty() {
+            audit::append(
+                c,
+                &keys,
+                &Event::new(&actor, "household.investigation.update", "household", id)
+                    .org(hh.org_code.clone())
+                    .detail(json!({"investigation_id": investigation_id, "fields": changed})),
+            )?;
+        }
+        Ok(changed)
+    })
+    .await
+}
+
+/// Deletes an investigation with a reason (kept, marked, out of the household's list).
+pub async fn delete_investigation(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+    investigation_id: i64,
+    reason: String,
+) -> Result<(), AppError> {
+    ensure_reader(info)?;
+    let hh = writable(st, info, id).await?;
+    st.read(move |c| hs::investigation(c, id, investigation_id))
+        .await?;
+    let reason = text::reason(&reason).map_err(|m| AppError::invalid("reason", m))?;
+    let keys = st.keys.clone();
+    let actor = info.actor();
+    let now = shegong_domain::clock::now();
+    st.write(move |c| {
+        hs::delete_investigation(c, &hh, investigation_id, &reason, &actor, now)?;
+        audit::append(
+            c,
+            &keys,
+            &Event::new(&actor, "household.investigation.delete", "household", id)
+                .org(hh.org_code.clone())
+                .detail(json!({"investigation_id": investigation_id})),
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// Corrects a review (8.1.1.2) with a reason; the household's review due is computed again.
+pub async fn update_review(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+    review_id: i64,
+    input: ReviewInput,
+    reason: String,
+) -> Result<Vec<String>, AppError> {
+    ensure_reader(info)?;
+    let hh = writable(st, info, id).await?;
+    st.read(move |c| hs::review(c, id, review_id)).await?;
+    let (r, reason) = text::corrected(dh::validate_review(&input, dates::today()), &reason)?;
+    let keys = st.keys.clone();
+    let actor = info.actor();
+    let now = shegong_domain::clock::now();
+    st.write(move |c| {
+        let changed = hs::update_review(c, &hh, review_id, &r, &reason, &actor, now)?;
+        if !changed.is_empty() {
+            audit::append(
+                c,
+                &keys,
+                &Event::new(&actor, "household.review.update", "household", id)
+                    .org(hh.org_code.clone())
+                    .detail(json!({"review_id": review_id, "fields": changed})),
+            )?;
+        }
+        Ok(changed)
+    })
+    .await
+}
+
+/// Deletes a review with a reason (kept, marked); the review before it is due again.
+pub async fn delete_review(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+    review_id: i64,
+    reason: String,
+) -> Result<(), AppError> {
+    ensure_reader(info)?;
+    let hh = writable(st, info, id).await?;
+    st.read(move |c| hs::review(c, id, review_id)).await?;
+    let reason = text::reason(&reason).map_err(|m| AppError::invalid("reason", m))?;
+    let keys = st.keys.clone();
+    let actor = info.actor();
+    let now = shegong_domain::clock::now();
+    st.write(move |c| {
+        hs::delete_review(c, &hh, review_id, &reason, &actor, now)?;
+        audit::append(
+            c,
+            &keys,
+            &Event::new(&actor, "household.review.delete", "household", id)
+                .org(hh.org_code.clone())
+                .detail(json!({"review_id": review_id})),
+        )?;
+        Ok(())
     })
     .await
 }

@@ -38,8 +38,21 @@ pub fn router() -> Router<AppState> {
         .route("/households/{id}/members/{pid}/remove", post(member_remove))
         .route("/households/{id}/reviews", post(review_submit))
         .route(
+            "/households/{id}/reviews/{rid}/edit",
+            get(review_edit_form).post(review_edit_submit),
+        )
+        .route("/households/{id}/reviews/{rid}/delete", post(review_delete))
+        .route(
             "/households/{id}/investigations/new",
             get(investigation_form).post(investigation_submit),
+        )
+        .route(
+            "/households/{id}/investigations/{iid}/edit",
+            get(investigation_edit_form).post(investigation_edit_submit),
+        )
+        .route(
+            "/households/{id}/investigations/{iid}/delete",
+            post(investigation_delete),
         )
 }
 
@@ -279,6 +292,7 @@ pub struct InvestigationView {
 }
 
 pub struct ReviewView {
+    pub id: i64,
     pub category: &'static str,
     pub reviewed_on: String,
     pub result: &'static str,
@@ -309,6 +323,18 @@ struct ReviewForm {
     next_due: String,
     #[serde(default)]
     notes: String,
+}
+
+impl ReviewForm {
+    fn input(&self) -> ReviewInput {
+        ReviewInput {
+            category: self.category.clone(),
+            reviewed_on: self.reviewed_on.clone(),
+            result: self.result.clone(),
+            next_due: Some(self.next_due.clone()),
+            notes: Some(self.notes.clone()),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -362,6 +388,14 @@ fn notice(l: Lang, done: Option<&str>) -> Option<&'static str> {
         "member_removed" => l.t("成员已移出本户。", "The member was removed."),
         "investigation" => l.t("入户调查记录已保存。", "The investigation was recorded."),
         "review" => l.t("复核记录已保存。", "The review was recorded."),
+        "corrected" => l.t(
+            "更正已保存,并记入相关服务对象的修改记录。",
+            "The correction was saved and written to the edit history of the people concerned.",
+        ),
+        "deleted" => l.t(
+            "记录已删除(仍保存在档案库中,可在修改记录中查看)。",
+            "The record was deleted (it stays in the archive; see the edit history).",
+        ),
         _ => return None,
     })
 }
@@ -456,6 +490,7 @@ async fn detail_page(
         .reviews
         .iter()
         .map(|r| ReviewView {
+            id: r.id,
             category: dh::pick(&dh::ASSISTANCE_CATEGORIES, &r.category)
                 .map(|c| l.t(c.1, c.2))
                 .unwrap_or(""),
@@ -652,14 +687,7 @@ async fn review_submit(
     P(id): P<i64>,
     UiForm(f): UiForm<ReviewForm>,
 ) -> Result<Response, AppError> {
-    let input = ReviewInput {
-        category: f.category.clone(),
-        reviewed_on: f.reviewed_on.clone(),
-        result: f.result.clone(),
-        next_due: Some(f.next_due.clone()),
-        notes: Some(f.notes.clone()),
-    };
-    let (status, errors) = match super::add_review(&st, &info, id, input).await {
+    let (status, errors) = match super::add_review(&st, &info, id, f.input()).await {
         Ok(_) => return Ok(Redirect::to(&format!("/households/{id}?done=review")).into_response()),
         Err(e) => Errors::of_refusal(e, l, "category")?,
     };
@@ -711,6 +739,65 @@ struct InvestigationPage {
     signed: bool,
     errors: Errors,
     other_errors: Vec<String>,
+    action: String,
+    /// Some when correcting a saved investigation: the reason as typed.
+    reason: Option<String>,
+    delete_action: String,
+    delete_reason: String,
+    delete_errors: Errors,
+}
+
+/// Correcting a saved investigation: which one, and the reasons typed so far.
+#[derive(Default)]
+struct Editing {
+    investigation_id: i64,
+    reason: String,
+    delete_reason: String,
+    delete_errors: Errors,
+}
+
+/// A saved investigation as the form's values, so that correcting it starts from what was saved.
+fn typed_of(i: &shegong_store::households::InvestigationRecord) -> Typed {
+    let mut v: Vec<(String, String)> = vec![("date".into(), i.date.clone())];
+    v.extend(
+        i.investigators
+            .iter()
+            .map(|n| ("investigator".into(), n.clone())),
+    );
+    for m in &i.members {
+        let k = |f: &str| format!("m{}_{f}", m.person_id);
+        v.extend([
+            (k("include"), "1".into()),
+            (k("hukou"), m.hukou.clone()),
+            (k("health"), m.health.clone()),
+            (k("disability"), m.disability.clone()),
+            (k("employment"), m.employment.clone()),
+            (k("education"), m.education.clone()),
+            (k("marriage"), m.marriage.clone()),
+        ]);
+    }
+    v.extend(
+        i.incomes
+            .iter()
+            .map(|a| (format!("income_{}", a.kind), yuan(a.fen))),
+    );
+    v.extend(
+        i.spending
+            .iter()
+            .map(|a| (format!("spending_{}", a.kind), yuan(a.fen))),
+    );
+    let p = &i.property;
+    v.extend([
+        ("housing".into(), p.housing.clone()),
+        ("vehicles".into(), p.vehicles.clone()),
+        ("savings".into(), yuan(p.savings_fen)),
+        ("business".into(), p.business.clone()),
+        ("notes".into(), i.notes.clone()),
+    ]);
+    if i.signed {
+        v.push(("signed".into(), "1".into()));
+    }
+    Typed(v)
 }
 
 /// The form's values as typed (names repeat for investigators).
@@ -736,6 +823,52 @@ impl Typed {
     fn has(&self, k: &str) -> bool {
         self.0.iter().any(|(n, _)| n == k)
     }
+
+    /// The investigation typed in the form (members are those ticked).
+    fn investigation(&self) -> InvestigationInput {
+        let mut members = Vec::new();
+        for (k, _) in &self.0 {
+            if let Some(pid) = k
+                .strip_prefix('m')
+                .and_then(|r| r.strip_suffix("_include"))
+                .and_then(|p| p.parse::<i64>().ok())
+            {
+                let f = |x: &str| Some(self.get(&format!("m{pid}_{x}")));
+                members.push(MemberInput {
+                    person_id: pid,
+                    hukou: f("hukou"),
+                    education: f("education"),
+                    marriage: f("marriage"),
+                    health: f("health"),
+                    disability: f("disability"),
+                    employment: f("employment"),
+                });
+            }
+        }
+        let amounts = |prefix: &str, list: &'static [Choice]| -> Vec<(String, AmountInput)> {
+            list.iter()
+                .map(|(code, ..)| {
+                    (
+                        code.to_string(),
+                        AmountInput::Yuan(self.get(&format!("{prefix}_{code}"))),
+                    )
+                })
+                .collect()
+        };
+        InvestigationInput {
+            date: self.get("date"),
+            investigators: self.all("investigator"),
+            members,
+            incomes: amounts("income", &dh::INCOME_KINDS),
+            spending: amounts("spending", &dh::SPENDING_KINDS),
+            housing: Some(self.get("housing")),
+            vehicles: Some(self.get("vehicles")),
+            savings: Some(AmountInput::Yuan(self.get("savings"))),
+            business: Some(self.get("business")),
+            notes: Some(self.get("notes")),
+            signed: self.has("signed"),
+        }
+    }
 }
 
 async fn investigation_page(
@@ -745,11 +878,22 @@ async fn investigation_page(
     id: i64,
     typed: Option<&Typed>,
     errors: Errors,
+    editing: Option<Editing>,
 ) -> Result<InvestigationPage, AppError> {
     let d = super::get(st, info, id).await?;
     if !d.may_write {
         return Err(AppError::forbidden());
     }
+    let saved = match &editing {
+        Some(e) => Some(typed_of(
+            d.investigations
+                .iter()
+                .find(|i| i.id == e.investigation_id)
+                .ok_or(AppError::NotFound)?,
+        )),
+        None => None,
+    };
+    let typed = typed.or(saved.as_ref());
     // A new form starts from the last investigation's answers about each member (a
     // re-investigation mostly confirms them); what was typed is kept when the form comes back.
     let last: HashMap<i64, &dh::MemberRecord> = d
@@ -844,8 +988,21 @@ async fn investigation_page(
         "notes",
         "signed",
     ]);
+    let e = editing.unwrap_or_default();
+    let path = match e.investigation_id {
+        0 => format!("/households/{id}/investigations/new"),
+        iid => format!("/households/{id}/investigations/{iid}/edit"),
+    };
     Ok(InvestigationPage {
-        c: Chrome::for_user(l, info, &format!("/households/{id}/investigations/new")),
+        c: Chrome::for_user(l, info, &path),
+        reason: (e.investigation_id != 0).then_some(e.reason),
+        delete_action: format!(
+            "/households/{id}/investigations/{}/delete",
+            e.investigation_id
+        ),
+        delete_reason: e.delete_reason,
+        delete_errors: e.delete_errors,
+        action: path,
         id,
         address: d.household.address.clone(),
         date: typed
@@ -872,7 +1029,10 @@ async fn investigation_form(
     Authed(info): Authed,
     P(id): P<i64>,
 ) -> Result<Response, AppError> {
-    Ok(Page(investigation_page(&st, l, &info, id, None, Errors::default()).await?).into_response())
+    Ok(
+        Page(investigation_page(&st, l, &info, id, None, Errors::default(), None).await?)
+            .into_response(),
+    )
 }
 
 async fn investigation_submit(
@@ -883,48 +1043,7 @@ async fn investigation_submit(
     UiForm(form): UiForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let t = Typed(form);
-    let mut members = Vec::new();
-    for (k, _) in &t.0 {
-        if let Some(pid) = k
-            .strip_prefix('m')
-            .and_then(|r| r.strip_suffix("_include"))
-            .and_then(|p| p.parse::<i64>().ok())
-        {
-            let f = |x: &str| Some(t.get(&format!("m{pid}_{x}")));
-            members.push(MemberInput {
-                person_id: pid,
-                hukou: f("hukou"),
-                education: f("education"),
-                marriage: f("marriage"),
-                health: f("health"),
-                disability: f("disability"),
-                employment: f("employment"),
-            });
-        }
-    }
-    let amounts = |prefix: &str, list: &'static [Choice]| -> Vec<(String, AmountInput)> {
-        list.iter()
-            .map(|(code, ..)| {
-                (
-                    code.to_string(),
-                    AmountInput::Yuan(t.get(&format!("{prefix}_{code}"))),
-                )
-            })
-            .collect()
-    };
-    let input = InvestigationInput {
-        date: t.get("date"),
-        investigators: t.all("investigator"),
-        members,
-        incomes: amounts("income", &dh::INCOME_KINDS),
-        spending: amounts("spending", &dh::SPENDING_KINDS),
-        housing: Some(t.get("housing")),
-        vehicles: Some(t.get("vehicles")),
-        savings: Some(AmountInput::Yuan(t.get("savings"))),
-        business: Some(t.get("business")),
-        notes: Some(t.get("notes")),
-        signed: t.has("signed"),
-    };
+    let input = t.investigation();
     let (status, errors) = match super::add_investigation(&st, &info, id, input).await {
         Ok(_) => {
             return Ok(
@@ -933,7 +1052,185 @@ async fn investigation_submit(
         }
         Err(e) => Errors::of_refusal(e, l, "members")?,
     };
-    let page = investigation_page(&st, l, &info, id, Some(&t), errors).await?;
+    let page = investigation_page(&st, l, &info, id, Some(&t), errors, None).await?;
+    Ok((status, Page(page)).into_response())
+}
+
+async fn investigation_edit_form(
+    State(st): State<AppState>,
+    l: Lang,
+    Authed(info): Authed,
+    P((id, iid)): P<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let e = Editing {
+        investigation_id: iid,
+        ..Default::default()
+    };
+    let page = investigation_page(&st, l, &info, id, None, Errors::default(), Some(e)).await?;
+    Ok(Page(page).into_response())
+}
+
+async fn investigation_edit_submit(
+    State(st): State<AppState>,
+    l: Lang,
+    Authed(info): Authed,
+    P((id, iid)): P<(i64, i64)>,
+    UiForm(form): UiForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let t = Typed(form);
+    let reason = t.get("reason");
+    let r = super::update_investigation(&st, &info, id, iid, t.investigation(), reason.clone());
+    let (status, errors) = match r.await {
+        Ok(_) => return Ok(done(id, "corrected")),
+        Err(e) => Errors::of_refusal(e, l, "members")?,
+    };
+    let e = Editing {
+        investigation_id: iid,
+        reason,
+        ..Default::default()
+    };
+    let page = investigation_page(&st, l, &info, id, Some(&t), errors, Some(e)).await?;
+    Ok((status, Page(page)).into_response())
+}
+
+#[derive(Default, Deserialize)]
+struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+fn done(id: i64, what: &str) -> Response {
+    Redirect::to(&format!("/households/{id}?done={what}")).into_response()
+}
+
+async fn investigation_delete(
+    State(st): State<AppState>,
+    l: Lang,
+    Authed(info): Authed,
+    P((id, iid)): P<(i64, i64)>,
+    UiForm(f): UiForm<ReasonForm>,
+) -> Result<Response, AppError> {
+    let (status, errors) =
+        match super::delete_investigation(&st, &info, id, iid, f.reason.clone()).await {
+            Ok(()) => return Ok(done(id, "deleted")),
+            Err(e) => Errors::of_refusal(e, l, "reason")?,
+        };
+    let e = Editing {
+        investigation_id: iid,
+        delete_reason: f.reason,
+        delete_errors: errors,
+        ..Default::default()
+    };
+    let page = investigation_page(&st, l, &info, id, None, Errors::default(), Some(e)).await?;
+    Ok((status, Page(page)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "households_review_edit.html")]
+struct ReviewEditPage {
+    c: Chrome,
+    id: i64,
+    review_id: i64,
+    review: ReviewForm,
+    categories: Vec<Opt>,
+    results: Vec<Opt>,
+    errors: Errors,
+    reason: String,
+    delete_action: String,
+    delete_reason: String,
+    delete_errors: Errors,
+}
+
+/// The review correction page: the saved review (or the form as typed) and the delete form.
+async fn review_edit_page(
+    st: &AppState,
+    l: Lang,
+    info: &Arc<AuthInfo>,
+    (id, rid): (i64, i64),
+    typed: Option<(ReviewForm, String, Errors)>,
+    delete: Option<(String, Errors)>,
+) -> Result<ReviewEditPage, AppError> {
+    let d = super::get(st, info, id).await?;
+    if !d.may_write {
+        return Err(AppError::forbidden());
+    }
+    let saved = d
+        .reviews
+        .iter()
+        .find(|r| r.id == rid)
+        .ok_or(AppError::NotFound)?;
+    let (review, reason, errors) = typed.unwrap_or_else(|| {
+        let f = ReviewForm {
+            category: saved.category.clone(),
+            reviewed_on: saved.reviewed_on.clone(),
+            result: saved.result.clone(),
+            next_due: saved.next_due.clone().unwrap_or_default(),
+            notes: saved.notes.clone(),
+        };
+        (f, String::new(), Errors::default())
+    });
+    let (delete_reason, delete_errors) = delete.unwrap_or_default();
+    Ok(ReviewEditPage {
+        c: Chrome::for_user(l, info, &format!("/households/{id}/reviews/{rid}/edit")),
+        id,
+        review_id: rid,
+        categories: choices(l, &dh::ASSISTANCE_CATEGORIES, &review.category),
+        results: choices(l, &dh::REVIEW_RESULTS, &review.result),
+        review,
+        errors,
+        reason,
+        delete_action: format!("/households/{id}/reviews/{rid}/delete"),
+        delete_reason,
+        delete_errors,
+    })
+}
+
+async fn review_edit_form(
+    State(st): State<AppState>,
+    l: Lang,
+    Authed(info): Authed,
+    P(ids): P<(i64, i64)>,
+) -> Result<Response, AppError> {
+    Ok(Page(review_edit_page(&st, l, &info, ids, None, None).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct ReviewCorrectionForm {
+    #[serde(flatten)]
+    review: ReviewForm,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn review_edit_submit(
+    State(st): State<AppState>,
+    l: Lang,
+    Authed(info): Authed,
+    P((id, rid)): P<(i64, i64)>,
+    UiForm(f): UiForm<ReviewCorrectionForm>,
+) -> Result<Response, AppError> {
+    let r = super::update_review(&st, &info, id, rid, f.review.input(), f.reason.clone());
+    let (status, errors) = match r.await {
+        Ok(_) => return Ok(done(id, "corrected")),
+        Err(e) => Errors::of_refusal(e, l, "category")?,
+    };
+    let typed = Some((f.review, f.reason, errors));
+    let page = review_edit_page(&st, l, &info, (id, rid), typed, None).await?;
+    Ok((status, Page(page)).into_response())
+}
+
+async fn review_delete(
+    State(st): State<AppState>,
+    l: Lang,
+    Authed(info): Authed,
+    P((id, rid)): P<(i64, i64)>,
+    UiForm(f): UiForm<ReasonForm>,
+) -> Result<Response, AppError> {
+    let (status, errors) = match super::delete_review(&st, &info, id, rid, f.reason.clone()).await {
+        Ok(()) => return Ok(done(id, "deleted")),
+        Err(e) => Errors::of_refusal(e, l, "reason")?,
+    };
+    let page = review_edit_page(&st, l, &info, (id, rid), None, Some((f.reason, errors))).await?;
     Ok((status, Page(page)).into_response())
 }
 

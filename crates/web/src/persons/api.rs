@@ -359,9 +359,13 @@ async fn reveal(
 pub struct HistoryOut {
     at: i64,
     actor: String,
+    /// A field of the person (`phone`), or of one of their records (`elderly.carers`,
+    /// `visit:12.visited_on`, `review:3.deleted`).
     field: String,
     old_value: Option<String>,
     new_value: Option<String>,
+    /// Why a saved record was corrected or deleted.
+    reason: Option<String>,
 }
 
 impl From<HistoryRow> for HistoryOut {
@@ -372,6 +376,7 @@ impl From<HistoryRow> for HistoryOut {
             field: h.field,
             old_value: h.old_value,
             new_value: h.new_value,
+            reason: h.reason,
         }
     }
 }

@@ -292,25 +292,56 @@ pub async fn reveal(
     id: i64,
     what: Secret,
 ) -> Result<Option<String>, AppError> {
-    let d = get(st, info, id).await?;
-    if !d.may_reveal {
-        return Err(AppError::forbidden());
-    }
-    let v = viewer(info);
-    let keys = st.keys.clone();
-    let actor = info.actor();
     let field = match what {
         Secret::IdNumber => "id_number",
         Secret::Phone => "phone",
     };
+    let v = viewer(info);
+    reveal_of(
+        st,
+        info,
+        id,
+        "person.reveal",
+        json!({"field": field}),
+        move |c, keys| persons::reveal(c, keys, &v, id, what),
+    )
+    .await
+}
+
+/// Decrypts a number kept with a person (theirs, or a carer's): the person is opened and its read
+/// audited as [`get`] does, the role must be allowed to reveal it (403), and the reveal is
+/// audited as `action` on the person in the same transaction as the decryption (`detail` names
+/// what was shown, never the value).
+pub async fn reveal_of<F>(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+    action: &'static str,
+    detail: serde_json::Value,
+    decrypt: F,
+) -> Result<Option<String>, AppError>
+where
+    F: FnOnce(
+            &mut shegong_store::DbConn,
+            &shegong_store::keys::Keys,
+        ) -> Result<Option<String>, StoreError>
+        + Send
+        + 'static,
+{
+    let d = get(st, info, id).await?;
+    if !d.may_reveal {
+        return Err(AppError::forbidden());
+    }
+    let keys = st.keys.clone();
+    let actor = info.actor();
     st.write(move |c| {
-        let value = persons::reveal(c, &keys, &v, id, what)?;
+        let value = decrypt(c, &keys)?;
         audit::append(
             c,
             &keys,
-            &Event::new(&actor, "person.reveal", "person", id)
+            &Event::new(&actor, action, "person", id)
                 .org(d.person.org_code.clone())
-                .detail(json!({"field": field})),
+                .detail(detail),
         )?;
         Ok(value)
     })

@@ -955,6 +955,7 @@ pub struct HistoryView {
     pub field: String,
     pub old: String,
     pub new: String,
+    pub reason: String,
 }
 
 #[derive(Template)]
@@ -966,7 +967,65 @@ struct HistoryPage {
     rows: Vec<HistoryView>,
 }
 
+/// A field of the person, or `record.field` / `record:id.field` of one of their records in
+/// another module (care archives, visits, household investigations and reviews).
 fn field_label(field: &str, l: Lang) -> String {
+    if let Some((record, f)) = field.split_once('.') {
+        let (kind, id) = record.split_once(':').unwrap_or((record, ""));
+        let (zh, en) = match kind {
+            "elderly" => ("老年人档案", "elderly archive"),
+            "guardianship" => ("儿童监护档案", "guardianship archive"),
+            "visit" => ("走访记录", "visit"),
+            "investigation" => ("入户调查", "investigation"),
+            "review" => ("救助复核", "review"),
+            other => (other, other),
+        };
+        let id = if id.is_empty() {
+            String::new()
+        } else {
+            format!(" #{id}")
+        };
+        return format!("{}{id} · {}", l.t(zh, en), record_field_label(f, l));
+    }
+    person_field_label(field, l)
+}
+
+fn record_field_label(field: &str, l: Lang) -> String {
+    let (zh, en) = match field {
+        "deleted" => ("删除", "deleted"),
+        "living_arrangement" => ("居住方式", "living arrangement"),
+        "visit_interval_days" => ("走访周期", "visit interval"),
+        "carers" => ("照顾者", "carers"),
+        "living_situation" => ("生活状况", "living situation"),
+        "guardians" => ("监护人", "guardians"),
+        "support" => ("抚养状况", "support"),
+        "school" => ("学校", "school"),
+        "grade" => ("年级", "grade"),
+        "study_status" => ("就学状况", "study"),
+        "health_notes" => ("健康说明", "health notes"),
+        "social_support" => ("社会支持", "social support"),
+        "visited_on" => ("走访日期", "visit date"),
+        "visitor" => ("走访人", "visitor"),
+        "mode" => ("走访方式", "mode"),
+        "findings" => ("发现的情况", "findings"),
+        "date" => ("调查日期", "date"),
+        "investigators" => ("调查人", "investigators"),
+        "members" => ("成员情况", "members"),
+        "incomes" => ("收入", "income"),
+        "spending" => ("支出", "spending"),
+        "property" => ("财产", "property"),
+        "per_capita_monthly" => ("月人均收入", "monthly income per person"),
+        "signed" => ("签字", "signed"),
+        "category" => ("救助类别", "category"),
+        "reviewed_on" => ("复核日期", "review date"),
+        "result" => ("复核结果", "result"),
+        "next_due" => ("下次复核", "next review due"),
+        other => return person_field_label(other, l),
+    };
+    l.t(zh, en).to_string()
+}
+
+fn person_field_label(field: &str, l: Lang) -> String {
     let (zh, en) = match field {
         "created" => ("建档", "registered"),
         "name" => ("姓名", "name"),
@@ -1007,6 +1066,7 @@ async fn history(
             field: field_label(&h.field, l),
             old: h.old_value.unwrap_or_default(),
             new: h.new_value.unwrap_or_default(),
+            reason: h.reason.unwrap_or_default(),
         })
         .collect();
     Ok(Page(HistoryPage {

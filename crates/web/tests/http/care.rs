@@ -410,3 +410,156 @@ http_test!(async fn guardianship_pages_and_the_report_form(app) {
     assert!(app.audit_count("care.guardianship.read") >= 2);
     assert_eq!(app.audit_count("care.alert.report"), 1);
 });
+
+// ------------------------------------------------------------------------------------ corrections
+
+async fn history_rows(api: &Api, pid: i64) -> Vec<Value> {
+    let h: Value = api
+        .get(&format!("/api/v1/persons/{pid}/history"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    h["items"].as_array().unwrap().clone()
+}
+
+async fn overdue_ids(api: &Api) -> Vec<i64> {
+    let l: Value = api
+        .get("/api/v1/care/visits?status=overdue")
+        .await
+        .json()
+        .await
+        .unwrap();
+    l["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["person_id"].as_i64().unwrap())
+        .collect()
+}
+
+// 8.2.1.1: a visit is corrected or deleted with a reason; the next visit due and the overdue list
+// are computed again; refusals change nothing.
+http_test!(async fn visits_are_corrected_and_deleted_and_the_due_list_follows(app) {
+    let worker = app.api("worker").await;
+    let id = person(&worker, "张奶奶", 82, "430202001001").await;
+    let archive = format!("/api/v1/persons/{id}/elderly");
+    assert_eq!(put(&worker, &archive, json!({"living_arrangement": "alone"})).await.status(), 201);
+    let visits = format!("/api/v1/persons/{id}/visits");
+    let visit = |on: i64| json!({"visited_on": day(on), "visitor": "王社工", "mode": "home"});
+    let early = worker.post(&visits, visit(-10)).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let latest = worker.post(&visits, visit(-2)).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    assert!(overdue_ids(&worker).await.is_empty());
+    let path = format!("{visits}/{latest}");
+    let before: Value = worker.get(&archive).await.json().await.unwrap();
+    problem(put(&worker, &path, json!({"visit": visit(-1)})).await, 422).await;
+    let v = problem(put(&worker, &path, json!({"reason": "", "visit": {"visited_on": day(5), "visitor": "", "mode": "飞行"}})).await, 422).await;
+    let f = fields(&v);
+    for x in ["visited_on", "visitor", "mode", "reason"] {
+        assert!(f.contains(&x.to_string()), "{x} in {f:?}");
+    }
+    problem(put(&app.api("supervisor").await, &path, json!({"reason": "x", "visit": visit(-1)})).await, 403).await;
+    problem(put(&app.api("lusong_head").await, &path, json!({"reason": "x", "visit": visit(-1)})).await, 404).await;
+    problem(put(&worker, &format!("{visits}/999999"), json!({"reason": "x", "visit": visit(-1)})).await, 404).await;
+    problem(app.api("supervisor").await.delete_json(&path, json!({"reason": "x"})).await, 403).await;
+    problem(app.api("lusong_head").await.delete_json(&path, json!({"reason": "x"})).await, 404).await;
+    problem(worker.delete_json(&path, json!({"reason": "   "})).await, 422).await;
+    assert_eq!(worker.get(&archive).await.json::<Value>().await.unwrap(), before, "nothing changed on refusal");
+    // Deleting the latest visit: overdue again (−10 + 7 = −3).
+    let r = worker.delete_json(&path, json!({"reason": "记到了别的老人名下"})).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["next_visit_due"], day(-3));
+    assert_eq!(overdue_ids(&worker).await, [id]);
+    let v: Value = worker.get(&archive).await.json().await.unwrap();
+    assert_eq!(v["archive"]["visits"].as_array().unwrap().len(), 1);
+    problem(worker.delete_json(&path, json!({"reason": "again"})).await, 404).await;
+    // Correcting the remaining visit's date: no longer overdue.
+    let r = put(&worker, &format!("{visits}/{early}"), json!({"reason": "日期填错", "visit": visit(-1)})).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["next_visit_due"], day(6));
+    assert!(overdue_ids(&worker).await.is_empty());
+    let h = history_rows(&worker, id).await;
+    assert!(h.iter().any(|r| r["field"] == format!("visit:{latest}.deleted") && r["reason"] == "记到了别的老人名下"));
+    assert!(h.iter().any(|r| r["field"] == format!("visit:{early}.visited_on") && r["old_value"] == day(-10) && r["new_value"] == day(-1)));
+    assert_eq!((app.audit_count("care.visit.update"), app.audit_count("care.visit.delete")), (1, 1));
+    // The pages: a correction form filled from the visit, the reason required, then a deletion.
+    let edit = format!("/persons/{id}/visits/{early}/edit");
+    let page = worker.get(&format!("/persons/{id}/elderly")).await.text().await.unwrap();
+    assert!(page.contains(&edit));
+    let html = worker.get(&edit).await.text().await.unwrap();
+    assert!(html.contains(&day(-1)) && html.contains("name=\"reason\""));
+    let r = form(&worker, &edit, &[("visited_on", &day(-4)), ("visitor", "王社工"), ("mode", "home"), ("reason", "")]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("请填写更正或删除的原因") && html.contains(&day(-4)), "typed values kept");
+    let r = form(&worker, &edit, &[("visited_on", &day(-4)), ("visitor", "王社工"), ("mode", "home"), ("reason", "又记错")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(worker.get(&archive).await.json::<Value>().await.unwrap()["archive"]["next_visit_due"], day(3));
+    let reader = app.api("supervisor").await;
+    assert_eq!(reader.get(&edit).await.status(), 403);
+    assert!(!reader.get(&format!("/persons/{id}/elderly")).await.text().await.unwrap().contains(&edit));
+    assert_eq!(app.api("lusong_head").await.get(&edit).await.status(), 404);
+    let del = format!("/persons/{id}/visits/{early}/delete");
+    assert_eq!(form(&reader, &del, &[("reason", "x")]).await.status(), 403);
+    assert_eq!(form(&app.api("lusong_head").await, &del, &[("reason", "x")]).await.status(), 404);
+    let r = form(&worker, &del, &[("reason", "")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("请填写更正或删除的原因"));
+    let r = form(&worker, &del, &[("reason", "没有去成")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(worker.get(&edit).await.status(), 404);
+    // No visit left: due at once, as an archive never visited.
+    assert_eq!(worker.get(&archive).await.json::<Value>().await.unwrap()["archive"]["next_visit_due"], day(0));
+});
+
+// Archive changes go to the person's edit history (carers' phones masked); a carer's full number
+// is revealed by POST, audited, only for roles that may reveal.
+http_test!(async fn archive_history_and_carer_phone_reveal(app) {
+    let worker = app.api("worker").await;
+    let id = person(&worker, "张奶奶", 82, "430202001001").await;
+    let archive = format!("/api/v1/persons/{id}/elderly");
+    let v: Value = put(&worker, &archive, json!({"living_arrangement": "alone", "carers": [{"name": "李红", "relation": "女儿", "phone": "13812345678"}]})).await.json().await.unwrap();
+    let carer = v["archive"]["carers"][0]["id"].as_i64().unwrap();
+    assert_eq!(put(&worker, &archive, json!({"living_arrangement": "with_children", "version": 1, "carers": [{"id": carer, "name": "李红", "relation": "女儿", "phone": "138****5678"}]})).await.status(), 200);
+    let h = history_rows(&worker, id).await;
+    assert!(h.iter().any(|r| r["field"] == "elderly.living_arrangement" && r["old_value"] == "独居" && r["new_value"] == "与子女同住"));
+    assert!(h.iter().any(|r| r["field"] == "elderly.carers" && r["new_value"] == "李红(女儿) 138****5678"));
+    assert!(!serde_json::to_string(&h).unwrap().contains("13812345678"), "phones masked in the history");
+    let html = worker.get(&format!("/persons/{id}/history")).await.text().await.unwrap();
+    assert!(html.contains("老年人档案 · 居住方式"));
+    // Guardianship changes too.
+    let child = person(&worker, "王小宝", 10, "430202001001").await;
+    let g = format!("/api/v1/persons/{child}/guardianship");
+    put(&worker, &g, json!({"living_situation": "with_guardian", "school": "一小"})).await;
+    put(&worker, &g, json!({"living_situation": "with_guardian", "school": "二小", "version": 1})).await;
+    assert!(history_rows(&worker, child).await.iter().any(|r| r["field"] == "guardianship.school" && r["old_value"] == "一小" && r["new_value"] == "二小"));
+    // Reveal: the archive read shows it masked; the reveal shows it in full and is audited.
+    let carer = worker.get(&archive).await.json::<Value>().await.unwrap()["archive"]["carers"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/persons/{id}/carers/{carer}/reveal");
+    let v: Value = worker.post(&path, json!({})).await.json().await.unwrap();
+    assert_eq!(v["value"], "13812345678");
+    assert_eq!(app.audit_count("care.carer.reveal"), 1);
+    problem(app.api("supervisor").await.post(&path, json!({})).await, 403).await;
+    problem(app.api("lusong_head").await.post(&path, json!({})).await, 404).await;
+    problem(worker.post(&format!("/api/v1/persons/{child}/carers/{carer}/reveal"), json!({})).await, 404).await;
+    assert_eq!(app.audit_count("care.carer.reveal"), 1, "refusals reveal nothing and audit no reveal");
+    // The page: masked with a POST button; the reveal shows the number.
+    let page = worker.get(&format!("/persons/{id}/elderly")).await.text().await.unwrap();
+    assert!(page.contains("138****5678") && !page.contains("13812345678"));
+    let reveal = format!("/persons/{id}/elderly/carers/{carer}/reveal");
+    assert!(page.contains(&format!("action=\"{reveal}\"")));
+    let by_get = worker.get(&reveal).await;
+    assert_ne!(by_get.status(), 200, "never by GET");
+    assert!(!by_get.text().await.unwrap().contains("13812345678"));
+    let r = form(&worker, &reveal, &[]).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("13812345678"));
+    assert_eq!(app.audit_count("care.carer.reveal"), 2);
+    let reader = app.api("supervisor").await;
+    assert!(!reader.get(&format!("/persons/{id}/elderly")).await.text().await.unwrap().contains(&reveal), "no button for readers");
+    assert_eq!(form(&reader, &reveal, &[]).await.status(), 403);
+    assert_eq!(form(&app.api("lusong_head").await, &reveal, &[]).await.status(), 404);
+    let doc: Value = worker.get("/api/openapi.json").await.json().await.unwrap();
+    assert!(doc["paths"]["/api/v1/persons/{id}/visits/{visit_id}"]["delete"].is_object());
+    assert!(doc["paths"]["/api/v1/persons/{id}/carers/{carer_id}/reveal"]["post"].is_object());
+});

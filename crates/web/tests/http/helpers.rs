@@ -216,6 +216,17 @@ impl Api {
             .unwrap()
     }
 
+    /// A DELETE with a JSON body (a deletion that carries its reason).
+    pub async fn delete_json(&self, path: &str, body: Value) -> Response {
+        self.c
+            .delete(self.url(path))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn delete(&self, path: &str) -> Response {
         self.c
             .delete(self.url(path))

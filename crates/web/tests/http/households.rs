@@ -474,6 +474,9 @@ http_test!(async fn the_routes_are_documented(app) {
         assert!(paths[p].is_object(), "{p} documented");
     }
     assert!(paths["/api/v1/communities/{code}"]["put"].is_object());
+    for p in ["/api/v1/households/{id}/investigations/{investigation_id}", "/api/v1/households/{id}/reviews/{review_id}"] {
+        assert!(paths[p]["put"].is_object() && paths[p]["delete"].is_object(), "{p} documented");
+    }
 });
 
 // Every role × reading and changing a household, in scope (月塘) and out of it (芦淞区). Written
@@ -500,4 +503,182 @@ http_test!(async fn the_household_access_matrix(app) {
             assert_eq!(r.status().as_u16(), read, "{who} opens the page of household {id}");
         }
     }
+});
+
+// ---------------------------------------------------------------- corrections (8.1.1.1, 8.1.1.2)
+
+async fn history_rows(api: &Api, pid: i64) -> Vec<Value> {
+    let h: Value = api
+        .get(&format!("/api/v1/persons/{pid}/history"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    h["items"].as_array().unwrap().clone()
+}
+
+http_test!(async fn investigations_are_corrected_and_deleted_with_a_reason(app) {
+    let worker = app.api("worker").await;
+    let a = person(&worker, "王建国", VILLAGE).await;
+    let b = person(&worker, "李秀英", VILLAGE).await;
+    let id = household(&worker, Some(a)).await;
+    worker.post(&format!("/api/v1/households/{id}/members"), json!({"person_id": b, "relation": "spouse"})).await;
+    let r = worker.post(&format!("/api/v1/households/{id}/investigations"), investigation(&[a, b])).await;
+    let iid = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/households/{id}/investigations/{iid}");
+    let list = format!("/api/v1/households/{id}/investigations");
+    let before: Value = worker.get(&list).await.json().await.unwrap();
+    // Refusals change nothing: no reason, bad values (every reason at once), no right, out of scope.
+    let mut fixed = investigation(&[a, b]);
+    fixed["incomes"] = json!([{"kind": "wages", "amount_fen": 2_400_000}]);
+    let v = problem(put(&worker, &path, json!({"investigation": fixed})).await, 422).await;
+    assert!(v.to_string().contains("请填写更正或删除的原因"));
+    let mut bad = fixed.clone();
+    bad["date"] = json!(day(3));
+    bad["investigators"] = json!(["张社工"]);
+    let v = problem(put(&worker, &path, json!({"reason": "  ", "investigation": bad})).await, 422).await;
+    let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    for f in ["date", "investigators", "reason"] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+    problem(put(&app.api("supervisor").await, &path, json!({"reason": "x", "investigation": fixed})).await, 403).await;
+    problem(put(&app.api("lusong_head").await, &path, json!({"reason": "x", "investigation": fixed})).await, 404).await;
+    problem(put(&worker, &format!("/api/v1/households/{id}/investigations/999999"), json!({"reason": "x", "investigation": fixed})).await, 404).await;
+    problem(app.api("supervisor").await.delete_json(&path, json!({"reason": "x"})).await, 403).await;
+    problem(app.api("lusong_head").await.delete_json(&path, json!({"reason": "x"})).await, 404).await;
+    problem(worker.delete_json(&path, json!({})).await, 422).await;
+    assert_eq!(worker.get(&list).await.json::<Value>().await.unwrap(), before, "nothing changed on refusal");
+    assert_eq!(app.audit_count("household.investigation.update") + app.audit_count("household.investigation.delete"), 0);
+    // A correction: per-capita income computed again; each changed field in both members' history.
+    let r = put(&worker, &path, json!({"reason": "工资收入少算", "investigation": fixed})).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["per_capita_monthly_fen"], 100_000, "24,000 元 ÷ 12 ÷ 2");
+    for p in [a, b] {
+        let h = history_rows(&worker, p).await;
+        let row = h.iter().find(|r| r["field"] == format!("investigation:{iid}.per_capita_monthly")).expect("in history");
+        assert_eq!((row["old_value"].as_str(), row["new_value"].as_str(), row["reason"].as_str()), (Some("750.00 元"), Some("1000.00 元"), Some("工资收入少算")));
+    }
+    assert_eq!(app.audit_count("household.investigation.update"), 1);
+    // A deletion: gone from the list, kept in the history (and the database).
+    let r = worker.delete_json(&path, json!({"reason": "重复录入"})).await;
+    assert_eq!(r.status(), 204);
+    assert!(worker.get(&list).await.json::<Value>().await.unwrap()["items"].as_array().unwrap().is_empty());
+    problem(worker.delete_json(&path, json!({"reason": "again"})).await, 404).await;
+    let h = history_rows(&worker, a).await;
+    assert!(h.iter().any(|r| r["field"] == format!("investigation:{iid}.deleted") && r["reason"] == "重复录入"));
+    assert_eq!(app.audit_count("household.investigation.delete"), 1);
+    let html = worker.get(&format!("/persons/{a}/history")).await.text().await.unwrap();
+    assert!(html.contains("入户调查 #") && html.contains("重复录入"), "the history page names the record and the reason");
+});
+
+http_test!(async fn reviews_are_corrected_and_deleted_and_the_due_list_follows(app) {
+    let worker = app.api("worker").await;
+    let a = person(&worker, "王建国", VILLAGE).await;
+    let id = household(&worker, Some(a)).await;
+    let reviews = format!("/api/v1/households/{id}/reviews");
+    let review = |on: i64, next: i64| json!({"category": "dibao", "reviewed_on": day(on), "result": "continue", "next_due": day(next)});
+    let older = worker.post(&reviews, review(-400, -30)).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let newer = worker.post(&reviews, review(-10, 20)).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let due = |s: &'static str| { let w = &worker; async move { w.get(&format!("/api/v1/households/reviews?status={s}")).await.json::<Value>().await.unwrap() } };
+    assert_eq!(due("overdue").await["total"], 0);
+    assert_eq!(due("due").await["items"][0]["review_id"], newer);
+    let path = format!("{reviews}/{newer}");
+    // Refusals change nothing.
+    problem(put(&worker, &path, json!({"review": review(-10, 20)})).await, 422).await;
+    let v = problem(put(&worker, &path, json!({"reason": "x", "review": {"category": "什么", "reviewed_on": "2026/2/30", "result": "continue", "next_due": day(20)}})).await, 422).await;
+    let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"category") && fields.contains(&"reviewed_on"), "{fields:?}");
+    problem(put(&app.api("supervisor").await, &path, json!({"reason": "x", "review": review(-10, 20)})).await, 403).await;
+    problem(put(&app.api("lusong_head").await, &path, json!({"reason": "x", "review": review(-10, 20)})).await, 404).await;
+    problem(app.api("supervisor").await.delete_json(&path, json!({"reason": "x"})).await, 403).await;
+    problem(app.api("lusong_head").await.delete_json(&path, json!({"reason": "x"})).await, 404).await;
+    problem(worker.delete_json(&path, json!({"reason": ""})).await, 422).await;
+    problem(worker.delete_json(&path, json!({"reason": "x", "extra": 1})).await, 400).await;
+    assert_eq!(due("due").await["items"][0]["review_id"], newer, "nothing changed on refusal");
+    // Deleting the latest review: the one before it is current again, and overdue.
+    assert_eq!(worker.delete_json(&path, json!({"reason": "录错了户"})).await.status(), 204);
+    let o = due("overdue").await;
+    assert_eq!((o["total"].as_i64(), o["items"][0]["review_id"].as_i64()), (Some(1), Some(older)));
+    let l: Value = worker.get(&reviews).await.json().await.unwrap();
+    assert_eq!(l["items"].as_array().unwrap().len(), 1);
+    // Correcting its next due date takes it off the overdue list.
+    let r = put(&worker, &format!("{reviews}/{older}"), json!({"reason": "下次复核日期填错", "review": review(-400, 10)})).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["next_due"], day(10));
+    assert_eq!(due("overdue").await["total"], 0);
+    assert_eq!(due("due").await["items"][0]["review_id"], older);
+    let h = history_rows(&worker, a).await;
+    assert!(h.iter().any(|r| r["field"] == format!("review:{older}.next_due") && r["reason"] == "下次复核日期填错" && r["new_value"] == day(10)));
+    assert!(h.iter().any(|r| r["field"] == format!("review:{newer}.deleted") && r["reason"] == "录错了户"));
+    assert_eq!((app.audit_count("household.review.update"), app.audit_count("household.review.delete")), (1, 1));
+});
+
+http_test!(async fn review_and_investigation_correction_pages(app) {
+    let worker = app.api("worker").await;
+    let a = person(&worker, "王建国", VILLAGE).await;
+    let id = household(&worker, Some(a)).await;
+    let rid = worker.post(&format!("/api/v1/households/{id}/reviews"), json!({"category": "dibao", "reviewed_on": day(-5), "result": "continue", "next_due": day(100)})).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let iid = worker.post(&format!("/api/v1/households/{id}/investigations"), investigation(&[a])).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let detail = worker.get(&format!("/households/{id}")).await.text().await.unwrap();
+    assert!(detail.contains(&format!("/households/{id}/reviews/{rid}/edit")) && detail.contains(&format!("/households/{id}/investigations/{iid}/edit")));
+    let reader = app.api("supervisor").await;
+    let html = reader.get(&format!("/households/{id}")).await.text().await.unwrap();
+    assert!(!html.contains("/edit\""), "no correction links for readers");
+    // Review: the form starts from what was saved; a missing reason comes back inline.
+    let edit = format!("/households/{id}/reviews/{rid}/edit");
+    let html = worker.get(&edit).await.text().await.unwrap();
+    assert!(html.contains(&day(100)) && html.contains("name=\"reason\""));
+    let r = form(&worker, &edit, &[("category", "dibao"), ("reviewed_on", &day(-5)), ("result", "adjust"), ("next_due", &day(100)), ("notes", ""), ("reason", "")]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("请填写更正或删除的原因") && html.contains("value=\"adjust\" selected"), "typed values kept");
+    let r = form(&worker, &edit, &[("category", "dibao"), ("reviewed_on", &day(-5)), ("result", "adjust"), ("next_due", &day(100)), ("notes", ""), ("reason", "结果填错")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], format!("/households/{id}?done=corrected"));
+    assert_eq!(worker.get(&format!("/api/v1/households/{id}/reviews")).await.json::<Value>().await.unwrap()["items"][0]["result"], "adjust");
+    assert_eq!(reader.get(&edit).await.status(), 403);
+    assert_eq!(app.api("lusong_head").await.get(&edit).await.status(), 404);
+    assert_eq!(form(&reader, &edit, &[("reason", "x")]).await.status(), 403);
+    // Delete from the page: the reason is required.
+    let del = format!("/households/{id}/reviews/{rid}/delete");
+    let r = form(&worker, &del, &[("reason", "")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("请填写更正或删除的原因"));
+    assert_eq!(form(&app.api("lusong_head").await, &del, &[("reason", "x")]).await.status(), 404);
+    assert_eq!(form(&reader, &del, &[("reason", "x")]).await.status(), 403);
+    let r = form(&worker, &del, &[("reason", "重复")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(worker.get(&edit).await.status(), 404, "a deleted review is gone");
+    // Investigation: the form is filled from the saved record, corrected, then deleted.
+    let edit = format!("/households/{id}/investigations/{iid}/edit");
+    let html = worker.get(&edit).await.text().await.unwrap();
+    assert!(html.contains("value=\"12000.00\"") && html.contains(&format!("action=\"{edit}\"")), "filled from the record");
+    let typed = |reason: &'static str| {
+        let d = day(-1);
+        vec![("date".to_string(), d), ("investigator".into(), "张社工".into()), ("investigator".into(), "李社工".into()),
+            (format!("m{a}_include"), "1".into()), (format!("m{a}_hukou"), "rural".into()), ("income_wages".into(), "36000".into()),
+            ("signed".into(), "1".into()), ("reason".into(), reason.into())]
+    };
+    let post = |fields: Vec<(String, String)>| {
+        let w = &worker;
+        let edit = edit.clone();
+        async move {
+            let mut all = vec![("_csrf".to_string(), w.csrf.clone())];
+            all.extend(fields);
+            w.c.post(w.url(&edit)).form(&all).send().await.unwrap()
+        }
+    };
+    let r = post(typed("")).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("请填写更正或删除的原因"));
+    let r = post(typed("收入填错")).await;
+    assert_eq!(r.status(), 303);
+    let v: Value = worker.get(&format!("/api/v1/households/{id}/investigations")).await.json().await.unwrap();
+    assert_eq!(v["items"][0]["per_capita_monthly_fen"], 300_000);
+    assert_eq!(form(&reader, &edit, &[("reason", "x")]).await.status(), 403);
+    let del = format!("/households/{id}/investigations/{iid}/delete");
+    assert_eq!(form(&worker, &del, &[("reason", "")]).await.status(), 422);
+    assert_eq!(form(&worker, &del, &[("reason", "错户")]).await.status(), 303);
+    assert_eq!(worker.get(&edit).await.status(), 404);
 });

@@ -1,0 +1,10 @@
+ALTER TABLE person_history DROP COLUMN reason;
+ALTER TABLE care_visits DROP COLUMN delete_reason;
+ALTER TABLE care_visits DROP COLUMN deleted_by;
+ALTER TABLE care_visits DROP COLUMN deleted_at;
+ALTER TABLE assistance_reviews DROP COLUMN delete_reason;
+ALTER TABLE assistance_reviews DROP COLUMN deleted_by;
+ALTER TABLE assistance_reviews DROP COLUMN deleted_at;
+ALTER TABLE household_investigations DROP COLUMN delete_reason;
+ALTER TABLE household_investigations DROP COLUMN deleted_by;
+ALTER TABLE household_investigations DROP COLUMN deleted_at;
