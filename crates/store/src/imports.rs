@@ -1183,7 +1183,45 @@ fn place(
                 }
             }
         };
-        let target = head_pid.and_then(|h| membership.get(&h).map(|m| m.0));
+        // The head's household, and who heads it now.
+        let target: Option<(i64, Option<i64>)> = match head_pid {
+            None => None,
+            Some(h) => {
+                let hid = match membership.get(&h) {
+                    Some(m) => Some(m.0),
+                    None => hm::table
+                        .filter(hm::person_id.eq(h))
+                        .select(hm::household_id)
+                        .first(conn)
+                        .optional()?,
+                };
+                match hid {
+                    Some(hid) => Some((
+                        hid,
+                        crate::schema::households::table
+                            .find(hid)
+                            .select(crate::schema::households::head_person_id)
+                            .first(conn)?,
+                    )),
+                    None => None,
+                }
+            }
+        };
+        if let (Some((_, Some(current))), Some(h)) = (target, head_pid)
+            && current != h
+        {
+            // Changing who heads a household is the household page's work, not a roster's.
+            errors.push(error(
+                members[g.head.unwrap_or(first)].row,
+                "relation",
+                Msg::new(
+                    "此人已是本站另一户的成员(户主不是本人),请先在家庭页面调整",
+                    "the person belongs to a household headed by someone else; change it on the household page",
+                ),
+            ));
+            continue;
+        }
+        let target = target.map(|t| t.0);
         let mut plan_members = Vec::new();
         if g.head.is_none()
             && let Some(h) = head_pid
