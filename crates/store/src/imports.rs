@@ -663,7 +663,7 @@ fn apply(
     let mut new_ids: Vec<i64> = Vec::with_capacity(batch.len());
     for chunk in batch.chunks(2000) {
         let t = std::time::Instant::now();
-        let ids = crate::bulk::insert(conn, keys, &[], chunk, actor, now).map_err(|e| {
+        let (ids, _) = crate::bulk::insert(conn, keys, &[], chunk, actor, now).map_err(|e| {
             if e.is_unique_violation() {
                 // Registered meanwhile by someone else (the dry run did not see it).
                 StoreError::Conflict(Msg::new(
