@@ -191,7 +191,9 @@ fn profiles(
 ) -> Result<()> {
     use shegong_domain::household::CommunityFields;
     let today = shegong_domain::dates::today();
-    let scope = shegong_domain::scope::Scope::new(vec![OrgCode::parse(county)?]);
+    let scope = shegong_domain::scope::Scope::new(vec![
+        OrgCode::parse(county).map_err(|m| anyhow::anyhow!("{}", m.en))?,
+    ]);
     let mut stats: std::collections::HashMap<&str, [usize; 9]> = Default::default();
     for h in hh {
         stats.entry(h.org_code.as_str()).or_default()[8] += 1;

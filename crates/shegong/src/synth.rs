@@ -672,18 +672,15 @@ impl Generator {
                         "severe_disability",
                         "lost_contact",
                     ];
+                    let father = s[self.rng.random_range(0..4)];
+                    let mother = if self.rng.random_bool(0.5) {
+                        "lost_contact"
+                    } else {
+                        "dead"
+                    };
                     vec![
-                        parent(self, true, s[self.rng.random_range(0..4)], ""),
-                        parent(
-                            self,
-                            false,
-                            if self.rng.random_bool(0.5) {
-                                "lost_contact"
-                            } else {
-                                "dead"
-                            },
-                            "",
-                        ),
+                        parent(self, true, father, ""),
+                        parent(self, false, mother, ""),
                     ]
                 } else {
                     vec![

@@ -293,6 +293,7 @@ fn detail_page(
         i,
         fields,
         run,
+        placed,
         notice,
         pending,
     }
