@@ -5,6 +5,10 @@
                           stored as numbers (whole digits, as export programs write them) and as
                           text with full-width digits, stray spaces, a blank row, dates as dates.
   roster-chiguotang.xls   茨菇塘街道 (430202002), old .xls format (xlwt): title row, header on row 2.
+  roster-households.xlsx  月塘街道 低保 roster by household, as civil-affairs systems export it:
+                          户编号, 户主姓名, 户主身份证号, 成员姓名, 成员身份证号码, 与户主关系,
+                          家庭人口; a head listed after a member, a household listing fewer
+                          members than its 家庭人口, a head alone with 与户主关系 "本人".
   roster-bad-rows.xlsx    月塘街道: a problem in every row but one (lost digits, check digit,
                           1990/2/30, unknown village, emoji, markup, …); a file with bad
                           rows imports nothing.
@@ -141,6 +145,38 @@ def write_chiguotang(path):
     wb.save(path)
 
 
+# household number, name, birth, seq (odd = male), relation, household size, village
+HOUSEHOLDS = [
+    ("HT2026001", "黄德明", "19560417", 13, "户主", 3, "文化路社区"),
+    ("HT2026001", "刘桂英", "19580923", 24, "配偶", 3, "文化路社区"),
+    ("HT2026001", "黄雨涵", "20160602", 36, "孙子女", 3, "文化路社区"),
+    ("HT2026002", "谭建华", "19720305", 51, "户主", 4, "东湖社区"),
+    ("HT2026002", "谭小军", "20080716", 33, "子女", 4, "东湖社区"),
+    ("HT2026003", "曾秀兰", "19481120", 62, "本人", 1, "合泰社区"),
+    ("HT2026004", "彭志强", "19990208", 75, "子女", 2, "学院社区"),
+    ("HT2026004", "彭春生", "19690811", 57, "户主", 2, "学院社区"),
+]
+
+
+def write_households(path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "低保家庭成员"
+    ws.merge_cells("A1:K1")
+    ws["A1"] = "月塘街道城乡低保家庭成员花名册"
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(["序号", "户编号", "户主姓名", "户主身份证号", "成员姓名", "成员身份证号码", "性别",
+               "与户主关系", "家庭人口", "村(社区)", "保障类别"])
+    heads = {h[0]: h for h in HOUSEHOLDS if h[4] in ("户主", "本人")}
+    for i, (no, name, birth, seq, rel, size, village) in enumerate(HOUSEHOLDS):
+        head = heads[no]
+        ws.append([i + 1, no, head[1], id_number(head[2], head[3]), name, id_number(birth, seq),
+                   "男" if seq % 2 else "女", rel, size, village, "低保"])
+    ws.column_dimensions["D"].width = 22
+    ws.column_dimensions["F"].width = 22
+    wb.save(path)
+
+
 def write_bad(path):
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -171,4 +207,5 @@ if __name__ == "__main__":
     write_yuetang(os.path.join(HERE, "roster-yuetang.xlsx"))
     write_chiguotang(os.path.join(HERE, "roster-chiguotang.xls"))
     write_bad(os.path.join(HERE, "roster-bad-rows.xlsx"))
-    print("wrote roster-yuetang.xlsx, roster-chiguotang.xls, roster-bad-rows.xlsx")
+    write_households(os.path.join(HERE, "roster-households.xlsx"))
+    print("wrote roster-yuetang.xlsx, roster-chiguotang.xls, roster-bad-rows.xlsx, roster-households.xlsx")

@@ -6,6 +6,7 @@
 //! Pure: the store reads the workbook into [`Cell`]s; nothing here touches a file.
 
 use crate::Msg;
+use crate::id_number::IdNumber;
 use crate::person::{CategoryInput, PersonInput};
 use serde::{Deserialize, Serialize};
 
@@ -137,10 +138,18 @@ pub enum Field {
     MonthlyIncome,
     Employment,
     Notes,
+    /// 户编号: the civil-affairs system's number of the household.
+    HouseholdNo,
+    HeadName,
+    HeadIdNumber,
+    /// 与户主关系, from [`crate::household::RELATIONS`].
+    Relation,
+    /// 家庭人口: how many people the household has (the roster may list fewer).
+    HouseholdSize,
 }
 
 impl Field {
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 20] = [
         Field::Name,
         Field::IdNumber,
         Field::Gender,
@@ -156,6 +165,11 @@ impl Field {
         Field::MonthlyIncome,
         Field::Employment,
         Field::Notes,
+        Field::HouseholdNo,
+        Field::HeadName,
+        Field::HeadIdNumber,
+        Field::Relation,
+        Field::HouseholdSize,
     ];
 
     pub fn key(self) -> &'static str {
@@ -175,6 +189,11 @@ impl Field {
             Field::MonthlyIncome => "monthly_income",
             Field::Employment => "employment",
             Field::Notes => "notes",
+            Field::HouseholdNo => "household_no",
+            Field::HeadName => "head_name",
+            Field::HeadIdNumber => "head_id_number",
+            Field::Relation => "relation",
+            Field::HouseholdSize => "household_size",
         }
     }
 
@@ -199,6 +218,11 @@ impl Field {
             Field::MonthlyIncome => Msg::new("月收入(元)", "monthly income (yuan)"),
             Field::Employment => Msg::new("就业状况", "employment"),
             Field::Notes => Msg::new("备注", "notes"),
+            Field::HouseholdNo => Msg::new("户编号", "household number"),
+            Field::HeadName => Msg::new("户主姓名", "head of household"),
+            Field::HeadIdNumber => Msg::new("户主身份证号", "head's ID number"),
+            Field::Relation => Msg::new("与户主关系", "relation to the head"),
+            Field::HouseholdSize => Msg::new("家庭人口", "household size"),
         }
     }
 
@@ -270,6 +294,16 @@ impl Field {
             Field::MonthlyIncome => &["月收入", "月收入(元)", "个人月收入", "个人月收入(元)"],
             Field::Employment => &["就业状况", "就业情况"],
             Field::Notes => &["备注"],
+            Field::HouseholdNo => &["户编号", "户号", "家庭编号", "家庭户编号"],
+            Field::HeadName => &["户主姓名", "户主"],
+            Field::HeadIdNumber => &[
+                "户主身份证号",
+                "户主身份证号码",
+                "户主公民身份号码",
+                "户主证件号码",
+            ],
+            Field::Relation => &["与户主关系", "与户主的关系", "家庭关系"],
+            Field::HouseholdSize => &["家庭人口", "家庭人口数", "家庭人数", "家庭成员人数"],
         }
     }
 
@@ -391,7 +425,32 @@ pub struct RosterRow {
     pub row: usize,
     pub input: PersonInput,
     pub village: Option<String>,
+    /// The household columns, when any of them is filled.
+    pub household: Option<HouseholdCells>,
 }
+
+/// The household columns of a row, each cleaned and checked on its own; [`households`] checks
+/// them across rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HouseholdCells {
+    pub number: Option<String>,
+    pub head_name: Option<String>,
+    pub head_id: Option<String>,
+    /// A code of [`crate::household::RELATIONS`].
+    pub relation: Option<&'static str>,
+    pub size: Option<u32>,
+}
+
+const HOUSEHOLD_FIELDS: [Field; 5] = [
+    Field::HouseholdNo,
+    Field::HeadName,
+    Field::HeadIdNumber,
+    Field::Relation,
+    Field::HouseholdSize,
+];
+
+/// The largest 家庭人口 a roster may give.
+pub const MAX_HOUSEHOLD: u32 = 30;
 
 /// Builds the input of one data row (`index` is the 0-based row index in the sheet). `None` for a
 /// blank row. Cell-level problems (wrong types, ID numbers that lost digits) come back as errors;
@@ -471,14 +530,15 @@ pub fn row_input(
         Some(_) => input.name = text(Field::Name).unwrap_or_default(),
         None => err(Field::Name, Msg::new("姓名必填", "the name is required")),
     }
-    input.id_number = match get(Field::IdNumber) {
+    // ID numbers (the person's and the head's): text only, whole.
+    let id_text = |f: Field| match get(f) {
         Some(Cell::Number(n)) => {
-            err(Field::IdNumber, lost_digits(*n));
+            err(f, lost_digits(*n));
             None
         }
         Some(Cell::Text(s)) if looks_scientific(s) => {
             err(
-                Field::IdNumber,
+                f,
                 Msg::new(
                     "身份证号是科学计数法(如 4.30202E+17),末几位已丢失;请把该列设为文本格式后重新录入完整号码",
                     "the ID number is in scientific notation and lost its last digits; format the column as text and enter the full number again",
@@ -488,7 +548,7 @@ pub fn row_input(
         }
         Some(Cell::Date(_)) => {
             err(
-                Field::IdNumber,
+                f,
                 Msg::new(
                     "身份证号列是日期格式,请检查列是否对应错了",
                     "the ID number cell is a date; is the column right?",
@@ -496,9 +556,10 @@ pub fn row_input(
             );
             None
         }
-        Some(_) => text(Field::IdNumber),
+        Some(_) => text(f),
         None => None,
     };
+    input.id_number = id_text(Field::IdNumber);
     input.gender = text(Field::Gender);
     input.ethnicity = text(Field::Ethnicity);
     input.birth_date = match get(Field::BirthDate) {
@@ -587,6 +648,43 @@ pub fn row_input(
     if !categories.is_empty() {
         input.categories = Some(categories);
     }
+    let household = HOUSEHOLD_FIELDS
+        .iter()
+        .any(|f| get(*f).is_some())
+        .then(|| HouseholdCells {
+            number: text(Field::HouseholdNo),
+            head_name: text(Field::HeadName),
+            head_id: id_text(Field::HeadIdNumber),
+            relation: text(Field::Relation).and_then(|r| {
+                crate::household::relation(&r)
+                    .map_err(|m| err(Field::Relation, m))
+                    .ok()
+            }),
+            size: match get(Field::HouseholdSize) {
+                None => None,
+                Some(c) => {
+                    let n = match c {
+                        Cell::Number(n) if n.fract() == 0.0 => Some(*n),
+                        Cell::Digits(d) => d.parse().ok(),
+                        Cell::Text(t) => clean_text(t).trim_end_matches('人').parse().ok(),
+                        _ => None,
+                    };
+                    match n {
+                        Some(n) if (1.0..=f64::from(MAX_HOUSEHOLD)).contains(&n) => Some(n as u32),
+                        _ => {
+                            err(
+                                Field::HouseholdSize,
+                                Msg::owned(
+                                    format!("家庭人口应为 1 至 {MAX_HOUSEHOLD} 的整数"),
+                                    format!("the household size is a whole number from 1 to {MAX_HOUSEHOLD}"),
+                                ),
+                            );
+                            None
+                        }
+                    }
+                }
+            },
+        });
     let errors = errors.into_inner();
     if !errors.is_empty() {
         return Some(Err(errors));
@@ -595,7 +693,257 @@ pub fn row_input(
         row: row_no,
         input,
         village,
+        household,
     }))
+}
+
+/// A row that passed the person checks, with its household columns.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberRow<'a> {
+    /// 1-based spreadsheet row number.
+    pub row: usize,
+    pub name: &'a str,
+    /// The person's own ID number, normalised.
+    pub id_number: Option<&'a str>,
+    /// The village (community) or station the person is registered at.
+    pub org: &'a str,
+    pub cells: &'a HouseholdCells,
+}
+
+/// One household as the roster gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// What identifies it within the file: 户编号, else the head's ID number, else the head's name
+    /// in the village.
+    pub key: String,
+    /// The head's ID number (given, or the head row's own).
+    pub head_id: Option<IdNumber>,
+    /// The row (index into the rows passed) of the head, when the head is listed.
+    pub head: Option<usize>,
+    /// Every member listed: (index into the rows passed, relation code), in row order.
+    pub members: Vec<(usize, &'static str)>,
+}
+
+/// Sorts rows into households and checks them across rows: each row knows its household (户编号,
+/// 户主身份证号 or 户主姓名), a head's own columns agree with the head columns, one head per
+/// household, the same 家庭人口 on every row of a household and no more rows than it says. A
+/// household whose head is not listed needs the head's ID number (the store looks for the
+/// household among existing ones). Rows without household columns belong to no household.
+pub fn households(
+    rows: &[MemberRow],
+    today: time::Date,
+    header: &Header,
+    m: &Mapping,
+) -> (Vec<Group>, Vec<RowError>) {
+    let mut errors = Vec::new();
+    let mut err = |row: usize, f: Field, msg: Msg| {
+        errors.push(RowError {
+            row,
+            column: column_of(f.key(), header, m),
+            reason: msg.zh.into_owned(),
+            reason_en: msg.en.into_owned(),
+        })
+    };
+    let mut groups: Vec<Group> = Vec::new();
+    let mut sizes: Vec<Option<(u32, usize)>> = Vec::new();
+    let mut by_key: std::collections::HashMap<String, usize> = Default::default();
+    for (i, r) in rows.iter().enumerate() {
+        let c = r.cells;
+        let head_id = match c.head_id.as_deref().map(|h| IdNumber::parse(h, today)) {
+            None => None,
+            Some(Ok(id)) => Some(id),
+            Some(Err(e)) => {
+                err(
+                    r.row,
+                    Field::HeadIdNumber,
+                    Msg::owned(
+                        format!("户主身份证号:{}", e.zh),
+                        format!("head's ID number: {}", e.en),
+                    ),
+                );
+                continue;
+            }
+        };
+        let same_id = match (&head_id, r.id_number) {
+            (Some(h), Some(own)) => Some(h.as_str() == own),
+            _ => None,
+        };
+        let same_name = c.head_name.as_deref().map(|h| h == r.name);
+        let relation = match c.relation {
+            Some(rel) => rel,
+            // Without 与户主关系 a row is its household's head when nothing says otherwise (a
+            // roster of heads with 家庭人口).
+            None if same_id != Some(false)
+                && (same_id == Some(true) || same_name != Some(false)) =>
+            {
+                "head"
+            }
+            None => {
+                err(
+                    r.row,
+                    Field::Relation,
+                    Msg::new(
+                        "请填写与户主关系(本人不是户主)",
+                        "give the relation to the head (this person is not the head)",
+                    ),
+                );
+                continue;
+            }
+        };
+        if relation == "head" {
+            if same_id == Some(false) {
+                err(
+                    r.row,
+                    Field::HeadIdNumber,
+                    Msg::new(
+                        "本人是户主,但户主身份证号与本人身份证号不同",
+                        "this person is the head, but the head's ID number is not theirs",
+                    ),
+                );
+                continue;
+            }
+            if same_name == Some(false) {
+                err(
+                    r.row,
+                    Field::HeadName,
+                    Msg::new(
+                        "本人是户主,但户主姓名与本人姓名不同",
+                        "this person is the head, but the head's name is not theirs",
+                    ),
+                );
+                continue;
+            }
+        } else if same_id == Some(true) {
+            err(
+                r.row,
+                Field::Relation,
+                Msg::new(
+                    "户主身份证号就是本人的,与户主关系应为“户主”",
+                    "the head's ID number is this person's own: the relation is 户主",
+                ),
+            );
+            continue;
+        }
+        let head_id = head_id.or_else(|| {
+            (relation == "head")
+                .then(|| r.id_number.and_then(|id| IdNumber::parse(id, today).ok()))
+                .flatten()
+        });
+        let head_name = c
+            .head_name
+            .as_deref()
+            .or((relation == "head").then_some(r.name));
+        let key = match (&c.number, &head_id, head_name) {
+            (Some(n), ..) => format!("no:{n}"),
+            (None, Some(id), _) => format!("id:{}", id.as_str()),
+            (None, None, Some(name)) => format!("name:{}:{name}", r.org),
+            (None, None, None) => {
+                err(
+                    r.row,
+                    Field::HeadIdNumber,
+                    Msg::new(
+                        "无法确定属于哪一户:请填写户主身份证号、户主姓名或户编号",
+                        "which household? give the head's ID number, name or the household number",
+                    ),
+                );
+                continue;
+            }
+        };
+        let g = *by_key.entry(key.clone()).or_insert_with(|| {
+            groups.push(Group {
+                key,
+                head_id: None,
+                head: None,
+                members: Vec::new(),
+            });
+            sizes.push(None);
+            groups.len() - 1
+        });
+        let group = &mut groups[g];
+        match (&group.head_id, &head_id) {
+            (Some(a), Some(b)) if a != b => {
+                err(
+                    r.row,
+                    Field::HeadIdNumber,
+                    Msg::new(
+                        "同一户编号下的户主身份证号前后不一致",
+                        "rows of this household give different heads' ID numbers",
+                    ),
+                );
+                continue;
+            }
+            (None, Some(b)) => group.head_id = Some(b.clone()),
+            _ => {}
+        }
+        if relation == "head" {
+            if let Some(h) = group.head {
+                err(
+                    r.row,
+                    Field::Relation,
+                    Msg::owned(
+                        format!("同一户已有户主(第 {} 行),一户只能有一位户主", rows[h].row),
+                        format!("the household already has a head (row {})", rows[h].row),
+                    ),
+                );
+                continue;
+            }
+            group.head = Some(i);
+        }
+        if let Some(n) = c.size {
+            match sizes[g] {
+                Some((first, at)) if first != n => {
+                    err(
+                        r.row,
+                        Field::HouseholdSize,
+                        Msg::owned(
+                            format!("同一户的家庭人口前后不一致(第 {at} 行为 {first})"),
+                            format!("the household size differs from row {at} ({first})"),
+                        ),
+                    );
+                    continue;
+                }
+                Some(_) => {}
+                None => sizes[g] = Some((n, r.row)),
+            }
+        }
+        group.members.push((i, relation));
+        if let Some((n, _)) = sizes[g]
+            && group.members.len() > n as usize
+        {
+            err(
+                r.row,
+                Field::HouseholdSize,
+                Msg::owned(
+                    format!(
+                        "本户在表中已有 {} 人,超过家庭人口 {n} 人",
+                        group.members.len()
+                    ),
+                    format!(
+                        "the household has {} rows, more than its size {n}",
+                        group.members.len()
+                    ),
+                ),
+            );
+            group.members.pop();
+        }
+    }
+    for g in &groups {
+        if g.head.is_none()
+            && g.head_id.is_none()
+            && let Some((first, _)) = g.members.first()
+        {
+            err(
+                rows[*first].row,
+                Field::HeadIdNumber,
+                Msg::new(
+                    "本户在表中没有户主行,请列出户主或填写户主身份证号",
+                    "the household's head is not listed: list the head or give the head's ID number",
+                ),
+            );
+        }
+    }
+    errors.sort_by_key(|e| e.row);
+    (groups, errors)
 }
 
 /// `一级`, `二级残疾`, `3`, `肢体三级` → the grade as the person form takes it.
@@ -630,6 +978,11 @@ pub fn column_of(field: &str, header: &Header, m: &Mapping) -> String {
         "employment" => Some(Field::Employment),
         "notes" => Some(Field::Notes),
         "village" | "org_code" => Some(Field::Village),
+        "household_no" => Some(Field::HouseholdNo),
+        "head_name" => Some(Field::HeadName),
+        "head_id_number" => Some(Field::HeadIdNumber),
+        "relation" => Some(Field::Relation),
+        "household_size" => Some(Field::HouseholdSize),
         _ => None,
     };
     let col = f.and_then(|f| m.get(&f).copied()).or_else(|| {
@@ -813,6 +1166,223 @@ mod tests {
         assert_eq!(village_key(" 荷塘铺村委会"), "荷塘铺村");
         assert_eq!(village_key("新桥居委会"), "新桥社区");
         assert_eq!(clean_text("欧阳　𠮷祥"), "欧阳𠮷祥");
+    }
+
+    fn household_sheet() -> (Header, Mapping) {
+        let h = find_header(&[vec![
+            t("姓名"),
+            t("身份证号"),
+            t("户编号"),
+            t("户主姓名"),
+            t("户主身份证号"),
+            t("与户主关系"),
+            t("家庭人口"),
+        ]])
+        .unwrap();
+        let m = guess_mapping(&h);
+        (h, m)
+    }
+
+    fn cells(
+        no: &str,
+        head: &str,
+        head_id: &str,
+        rel: Option<&'static str>,
+        size: u32,
+    ) -> HouseholdCells {
+        HouseholdCells {
+            number: (!no.is_empty()).then(|| no.to_string()),
+            head_name: (!head.is_empty()).then(|| head.to_string()),
+            head_id: (!head_id.is_empty()).then(|| head_id.to_string()),
+            relation: rel,
+            size: Some(size),
+        }
+    }
+
+    const HEAD_ID: &str = "430202195001011235";
+    const WIFE_ID: &str = "430202195203041248";
+
+    #[test]
+    fn household_columns_are_mapped_and_read() {
+        let (h, m) = household_sheet();
+        assert_eq!(m[&Field::HouseholdNo], 2);
+        assert_eq!(m[&Field::HeadName], 3);
+        assert_eq!(m[&Field::HeadIdNumber], 4);
+        assert_eq!(m[&Field::Relation], 5);
+        assert_eq!(m[&Field::HouseholdSize], 6);
+        let row = vec![
+            t("李 四"),
+            t(WIFE_ID),
+            Cell::Number(1001.0),
+            t("张三"),
+            t(HEAD_ID),
+            t("配偶"),
+            Cell::Number(3.0),
+        ];
+        let r = row_input(&row, 1, &h, &m).unwrap().unwrap();
+        let c = r.household.unwrap();
+        assert_eq!(c.number.as_deref(), Some("1001"));
+        assert_eq!(c.relation, Some("spouse"));
+        assert_eq!(c.size, Some(3));
+        let mut bad = row.clone();
+        bad[5] = t("邻居");
+        bad[6] = t("三口");
+        bad[4] = Cell::Number(430202195001011235.0);
+        let e = row_input(&bad, 1, &h, &m).unwrap().unwrap_err();
+        assert!(
+            e.iter()
+                .any(|e| e.column == "F(与户主关系)" && e.reason.contains("与户主关系应为"))
+        );
+        assert!(
+            e.iter()
+                .any(|e| e.column == "G(家庭人口)" && e.reason.contains("整数"))
+        );
+        assert!(
+            e.iter()
+                .any(|e| e.column == "E(户主身份证号)" && e.reason.contains("15 位"))
+        );
+        let mut none = row.clone();
+        for c in &mut none[2..] {
+            *c = Cell::Empty;
+        }
+        assert!(
+            row_input(&none, 1, &h, &m)
+                .unwrap()
+                .unwrap()
+                .household
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn rows_are_grouped_into_households() {
+        let (h, m) = household_sheet();
+        let today = crate::dates::today();
+        let a = cells("", "张三", HEAD_ID, Some("head"), 3);
+        let b = cells("", "张三", HEAD_ID, Some("spouse"), 3);
+        let c = cells("", "", "", None, 1);
+        let rows = [
+            MemberRow {
+                row: 2,
+                name: "李四",
+                id_number: Some(WIFE_ID),
+                org: "v",
+                cells: &b,
+            },
+            MemberRow {
+                row: 3,
+                name: "张三",
+                id_number: Some(HEAD_ID),
+                org: "v",
+                cells: &a,
+            },
+            MemberRow {
+                row: 4,
+                name: "王五",
+                id_number: None,
+                org: "v",
+                cells: &c,
+            },
+        ];
+        let (groups, errors) = households(&rows, today, &h, &m);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].head, Some(1));
+        assert_eq!(groups[0].members, vec![(0, "spouse"), (1, "head")]);
+        assert_eq!(groups[0].head_id.as_ref().unwrap().as_str(), HEAD_ID);
+        assert_eq!(
+            groups[1].head,
+            Some(2),
+            "a row of a heads' roster heads its household"
+        );
+        assert_eq!(groups[1].key, "name:v:王五");
+    }
+
+    #[test]
+    fn household_rules_across_rows() {
+        let (h, m) = household_sheet();
+        let today = crate::dates::today();
+        let head = cells("7", "张三", "", Some("head"), 2);
+        let second_head = cells("7", "李四", "", Some("head"), 2);
+        let child = cells("7", "", "", Some("child"), 3);
+        let extra = cells("7", "", "", Some("child"), 2);
+        let not_head = cells("", "张三", HEAD_ID, Some("head"), 1);
+        let orphan_row = cells("", "赵六", "", Some("child"), 2);
+        let no_key = cells("", "", "", Some("child"), 2);
+        let rows = [
+            MemberRow {
+                row: 2,
+                name: "张三",
+                id_number: None,
+                org: "v",
+                cells: &head,
+            },
+            MemberRow {
+                row: 3,
+                name: "李四",
+                id_number: None,
+                org: "v",
+                cells: &second_head,
+            },
+            MemberRow {
+                row: 4,
+                name: "张小",
+                id_number: None,
+                org: "v",
+                cells: &child,
+            },
+            MemberRow {
+                row: 5,
+                name: "张二",
+                id_number: None,
+                org: "v",
+                cells: &extra,
+            },
+            MemberRow {
+                row: 6,
+                name: "张大",
+                id_number: None,
+                org: "v",
+                cells: &extra,
+            },
+            MemberRow {
+                row: 7,
+                name: "李四",
+                id_number: Some(WIFE_ID),
+                org: "v",
+                cells: &not_head,
+            },
+            MemberRow {
+                row: 8,
+                name: "赵七",
+                id_number: None,
+                org: "v",
+                cells: &orphan_row,
+            },
+            MemberRow {
+                row: 9,
+                name: "钱八",
+                id_number: None,
+                org: "v",
+                cells: &no_key,
+            },
+        ];
+        let (_, e) = households(&rows, today, &h, &m);
+        let at = |row: usize, col: &str, text: &str| {
+            assert!(
+                e.iter()
+                    .any(|x| x.row == row && x.column.starts_with(col) && x.reason.contains(text)),
+                "row {row} {col} {text}: {e:?}"
+            )
+        };
+        at(3, "F", "已有户主(第 2 行)");
+        at(4, "G", "前后不一致(第 2 行为 2)");
+        at(6, "G", "超过家庭人口 2 人");
+        at(7, "E", "户主身份证号与本人身份证号不同");
+        at(8, "E", "没有户主行");
+        at(9, "E", "无法确定属于哪一户");
+        assert_eq!(e.len(), 6, "{e:?}");
+        assert!(e.iter().all(|x| !x.reason_en.is_empty()));
     }
 
     proptest! {

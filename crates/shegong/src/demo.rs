@@ -154,9 +154,12 @@ fn people(
                 household: p.household.as_ref().map(|(i, r)| (i - hh_start, r.clone())),
             })
             .collect();
+        let today = shegong_domain::dates::today();
         db.write(|c| {
-            let ids =
+            let (ids, hh_ids) =
                 shegong_store::bulk::insert(c, keys, &hh[hh_start..hh_end], &batch, &actor, now)?;
+            let records = g.records(&batch, &ids, &hh_ids);
+            shegong_store::bulk::records(c, keys, &records, &actor, today, now)?;
             let ev = Event::new(
                 &actor,
                 "person.generate",
@@ -169,7 +172,97 @@ fn people(
         start = end;
         hh_start = hh_end;
     }
+    profiles(db, keys, county, villages, &hh, &ppl, &actor, now)?;
     Ok(ppl.len())
+}
+
+/// A community profile (9.3.1.1) for each village: the population structure of the people the
+/// archive holds there, and history, culture and resources text marked as demonstration text.
+#[allow(clippy::too_many_arguments)]
+fn profiles(
+    db: &Db,
+    keys: &Keys,
+    county: &str,
+    villages: &[(String, String)],
+    hh: &[shegong_store::bulk::Household],
+    ppl: &[shegong_store::bulk::Person],
+    actor: &Actor,
+    now: i64,
+) -> Result<()> {
+    use shegong_domain::household::CommunityFields;
+    let today = shegong_domain::dates::today();
+    let scope = shegong_domain::scope::Scope::new(vec![
+        OrgCode::parse(county).map_err(|m| anyhow::anyhow!("{}", m.en))?,
+    ]);
+    let mut stats: std::collections::HashMap<&str, [usize; 9]> = Default::default();
+    for h in hh {
+        stats.entry(h.org_code.as_str()).or_default()[8] += 1;
+    }
+    for p in ppl {
+        let s = stats.entry(p.org_code.as_str()).or_default();
+        let age = p.fields.age(today).unwrap_or(40);
+        s[0] += 1;
+        s[1] += usize::from(p.fields.gender == Some(shegong_domain::id_number::Gender::Male));
+        s[match age {
+            0..18 => 2,
+            18..60 => 3,
+            60..80 => 4,
+            _ => 5,
+        }] += 1;
+        let has = |c: &str| p.fields.categories.iter().any(|x| x.code == c);
+        s[6] += usize::from(has("dibao") || has("tekun") || has("dibao_edge"));
+        s[7] += usize::from(has("disabled"));
+    }
+    let county_name = county_rows(county)
+        .into_iter()
+        .find(|r| r.code.as_str() == county)
+        .map(|r| r.name)
+        .unwrap_or_default();
+    db.write(|c| {
+        for (code, name) in villages {
+            let [n, male, kids, adults, old, oldest, aid, disabled, households] =
+                stats.get(code.as_str()).copied().unwrap_or_default();
+            let rural = name.ends_with('村');
+            let f = CommunityFields {
+                population: format!(
+                    "本系统登记的服务对象 {n} 人({households} 户),男 {male} 人、女 {} 人;\
+                     未满 18 周岁 {kids} 人,18–59 周岁 {adults} 人,60–79 周岁 {old} 人,80 周岁及以上 \
+                     {oldest} 人;享受低保、低保边缘或特困供养 {aid} 人,持证残疾人 {disabled} 人。\
+                     (按 {} 的档案统计)",
+                    n - male,
+                    shegong_domain::dates::iso(today)
+                ),
+                history: format!(
+                    "{name}隶属{county_name}。{}(演示数据,非真实史料)",
+                    if rural {
+                        "由原几个自然村合并而成,村民多为世居家族,青壮年外出务工较多。"
+                    } else {
+                        "由原厂矿生活区和周边村组改建而成,老旧小区与新建小区并存。"
+                    }
+                ),
+                culture: if rural {
+                    "保留春节舞龙、端午包粽子、重阳敬老宴等习俗;祠堂和村部是村民议事、聚会的主要场所。(演示数据)".into()
+                } else {
+                    "居民来自各地,社区每年举办邻里节、重阳敬老活动和广场舞比赛。(演示数据)".into()
+                },
+                resources: if rural {
+                    "村卫生室 1 所,村级综合服务中心,农家书屋,幸福屋(日间照料点),村小学 1 所。(演示数据)".into()
+                } else {
+                    "社区卫生服务站,党群服务中心,长者食堂,儿童之家,周边有中小学和公园。(演示数据)".into()
+                },
+                organisations: "村(居)民委员会,老年人协会,志愿服务队,妇联执委,儿童主任。(演示数据)".into(),
+                sources: format!(
+                    "人口结构:本系统服务对象档案统计({});其他内容:演示数据,由 shegong demo 生成",
+                    shegong_domain::dates::iso(today)
+                ),
+            };
+            shegong_store::communities::save(c, &scope, code, &f, None, actor, now)?;
+        }
+        let ev = Event::new(actor, "community.generate", "org", county);
+        audit::append(c, keys, &ev.org(county).detail(json!({"count": villages.len()})))?;
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// Builds the demo if the database has no accounts yet; returns the accounts and passwords to

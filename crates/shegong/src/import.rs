@@ -99,8 +99,8 @@ pub fn run(db: &Db, keys: &Keys, file: &Path, station: &str, dry_run: bool) -> R
     let (id, report) = outcome.map_err(|e| anyhow!("{e}"))?;
     db.refresh_statistics().map_err(|e| anyhow!("{e}"))?;
     println!(
-        "已导入(导入 #{id}):新建 {},更新 {},无变化 {}",
-        report.created, report.updated, report.unchanged
+        "已导入(导入 #{id}):新建 {},更新 {},无变化 {},新建家庭 {},加入家庭 {}",
+        report.created, report.updated, report.unchanged, report.households_new, report.members_new
     );
     Ok(())
 }
@@ -121,8 +121,14 @@ fn print_mapping(mapping: &shegong_domain::roster::Mapping) {
 
 fn print_run(run: &DryRun) {
     println!(
-        "数据行 {},有错误 {},将新建 {},将更新 {},无变化 {}",
-        run.rows_total, run.rows_bad, run.to_create, run.to_update, run.unchanged
+        "数据行 {},有错误 {},将新建 {},将更新 {},无变化 {},将新建家庭 {},将加入家庭 {}",
+        run.rows_total,
+        run.rows_bad,
+        run.to_create,
+        run.to_update,
+        run.unchanged,
+        run.households_new,
+        run.members_new
     );
     for e in &run.errors {
         println!("第 {} 行\t{}\t{}", e.row, e.column, e.reason);

@@ -170,7 +170,23 @@ pub struct Generator {
     rng: StdRng,
     today: Date,
     used_ids: std::collections::HashSet<String>,
+    /// Guardianship gaps raised per station: the first few children of each station who can be
+    /// recorded as unattended (under 8) or living alone (under 16) are, so every station's
+    /// alert list has something (8.3.1.2).
+    gaps: std::collections::HashMap<String, u32>,
 }
+
+/// Gaps per station made certain; beyond them, one child in a hundred.
+const GAPS_PER_STATION: u32 = 2;
+/// Workers who sign investigations and make visits (fictional).
+const WORKERS: [&str; 6] = ["王社工", "赵社工", "刘志愿者", "李站长", "周社工", "谭社工"];
+const VISIT_FINDINGS: [&str; 5] = [
+    "身体状况稳定,按时服药,居家环境整洁。",
+    "反映腿脚不便,已联系村医上门测血压。",
+    "情绪较好,与邻居来往正常;提醒冬季用电安全。",
+    "独自做饭有困难,已对接助餐点送餐。",
+    "子女电话联系较少,进行了精神慰藉并约定下次探访。",
+];
 
 fn pick<'a, T>(rng: &mut StdRng, weighted: &'a [(T, u32)]) -> &'a T {
     let total: u32 = weighted.iter().map(|(_, w)| w).sum();
@@ -190,6 +206,7 @@ impl Generator {
             rng: StdRng::seed_from_u64(seed),
             today: shegong_domain::dates::today(),
             used_ids: Default::default(),
+            gaps: Default::default(),
         }
     }
 
@@ -367,6 +384,375 @@ impl Generator {
             }
         }
         (households, people)
+    }
+}
+
+/// The assistance category of 8.1.1.2 a person category stands for.
+fn assistance_of(category: &str) -> Option<&'static str> {
+    match category {
+        "dibao" => Some("dibao"),
+        "dibao_edge" => Some("near_dibao"),
+        "tekun" => Some("tekun"),
+        _ => None,
+    }
+}
+
+impl Generator {
+    fn date_back(&mut self, days: std::ops::Range<i64>) -> Date {
+        self.today - Duration::days(self.rng.random_range(days))
+    }
+
+    fn two_workers(&mut self) -> Vec<String> {
+        let a = self.rng.random_range(0..WORKERS.len());
+        let b = (a + self.rng.random_range(1..WORKERS.len())) % WORKERS.len();
+        vec![WORKERS[a].to_string(), WORKERS[b].to_string()]
+    }
+
+    /// The archives a station keeps about the people and households of one stored batch
+    /// (`people[i]` has id `person_ids[i]`, its household index points into `hh_ids`): for
+    /// households on 低保/低保边缘/特困, an investigation (8.1.1.1, most of them) and the latest
+    /// review (8.1.1.2; some overdue, some due within the month); for old people on an elderly
+    /// category or 特困, the elderly archive with carers and visits (8.2.1.1, some visits overdue);
+    /// for children on a children's category, the guardianship archive (8.3.1).
+    pub fn records(
+        &mut self,
+        people: &[bulk::Person],
+        person_ids: &[i64],
+        hh_ids: &[i64],
+    ) -> bulk::Records {
+        use shegong_domain::care::{self, Carer, CarerPhone, ElderlyFields, Guardian, Visit};
+        use shegong_domain::household::{self as dh, Amount, MemberRecord, Property, Review};
+        let mut out = bulk::Records::default();
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); hh_ids.len()];
+        for (i, p) in people.iter().enumerate() {
+            if let Some((h, _)) = &p.household {
+                members[*h].push(i);
+            }
+        }
+        for (h, list) in members.iter().enumerate() {
+            let Some(category) = list.iter().find_map(|i| {
+                people[*i]
+                    .fields
+                    .categories
+                    .iter()
+                    .find_map(|c| assistance_of(&c.code))
+            }) else {
+                continue;
+            };
+            let ids: Vec<i64> = list.iter().map(|i| person_ids[*i]).collect();
+            let reviewed_on = self.date_back(20..330);
+            // Next review a year on, give or take: about one in six already overdue, one in
+            // ten due within the month.
+            let next_due = self.today + Duration::days(self.rng.random_range(-45..300));
+            let next_due = next_due.max(reviewed_on + Duration::days(30));
+            let result = if self.rng.random_range(0..10) == 0 {
+                "adjust"
+            } else {
+                "continue"
+            };
+            out.reviews.push((
+                hh_ids[h],
+                ids.clone(),
+                Review {
+                    category,
+                    reviewed_on,
+                    result,
+                    next_due: Some(next_due),
+                    notes: String::new(),
+                },
+            ));
+            if self.rng.random_range(0..10) < 7 {
+                let date = reviewed_on - Duration::days(self.rng.random_range(3..20));
+                let records: Vec<MemberRecord> = list
+                    .iter()
+                    .map(|i| {
+                        let f = &people[*i].fields;
+                        let age = f.age(self.today).unwrap_or(40);
+                        let grade = f.categories.iter().find_map(|c| c.grade.clone());
+                        MemberRecord {
+                            person_id: person_ids[*i],
+                            hukou: if self.rng.random_range(0..10) < 7 {
+                                "rural"
+                            } else {
+                                "resident"
+                            }
+                            .into(),
+                            education: if age < 18 {
+                                "在读"
+                            } else if age > 60 {
+                                "小学"
+                            } else {
+                                "初中"
+                            }
+                            .into(),
+                            marriage: if age < 20 { "未婚" } else { "已婚" }.into(),
+                            health: f.health.unwrap_or("healthy").into(),
+                            disability: grade.unwrap_or_else(|| "none".into()),
+                            employment: if age < 18 {
+                                "student"
+                            } else if age >= 60 {
+                                "unable"
+                            } else {
+                                ["farming", "employed", "unemployed"][self.rng.random_range(0..3)]
+                            }
+                            .into(),
+                        }
+                    })
+                    .collect();
+                let mut incomes = vec![Amount {
+                    kind: "subsidies".into(),
+                    fen: i64::from(self.rng.random_range(3_000..9_000u32)) * 100,
+                }];
+                if self.rng.random_bool(0.6) {
+                    incomes.push(Amount {
+                        kind: ["farming", "wages", "support"][self.rng.random_range(0..3)].into(),
+                        fen: i64::from(self.rng.random_range(1_000..12_000u32)) * 100,
+                    });
+                }
+                let spending = vec![
+                    Amount {
+                        kind: "living".into(),
+                        fen: i64::from(self.rng.random_range(4_000..10_000u32)) * 100,
+                    },
+                    Amount {
+                        kind: "medical".into(),
+                        fen: i64::from(self.rng.random_range(500..15_000u32)) * 100,
+                    },
+                ];
+                let total_income_fen = incomes.iter().map(|a| a.fen).sum();
+                out.investigations.push((
+                    hh_ids[h],
+                    dh::Investigation {
+                        date,
+                        investigators: self.two_workers(),
+                        per_capita_monthly_fen: dh::per_capita_monthly(
+                            total_income_fen,
+                            records.len() as u32,
+                        )
+                        .unwrap_or(0),
+                        members: records,
+                        total_income_fen,
+                        total_spending_fen: spending.iter().map(|a| a.fen).sum(),
+                        incomes,
+                        spending,
+                        property: Property {
+                            housing: ["自建砖混房一处", "土木结构老房一处", "公租房一套"]
+                                [self.rng.random_range(0..3)]
+                            .into(),
+                            vehicles: "无".into(),
+                            savings_fen: i64::from(self.rng.random_range(0..300u32)) * 10_000,
+                            business: "无".into(),
+                        },
+                        notes: String::new(),
+                        signed: true,
+                    },
+                ));
+            }
+        }
+        for (i, p) in people.iter().enumerate() {
+            let f = &p.fields;
+            let Some(age) = f.age(self.today) else {
+                continue;
+            };
+            let codes: Vec<&str> = f.categories.iter().map(|c| c.code.as_str()).collect();
+            let spouse = p.household.as_ref().and_then(|(h, _)| {
+                members[*h]
+                    .iter()
+                    .find(|j| {
+                        **j != i
+                            && people[**j]
+                                .household
+                                .as_ref()
+                                .is_some_and(|m| m.1 == "配偶")
+                    })
+                    .map(|j| people[*j].fields.name.clone())
+            });
+            if age >= care::ELDERLY_AGE
+                && codes
+                    .iter()
+                    .any(|c| c.starts_with("elderly_") || *c == "tekun")
+            {
+                let living = match (spouse.is_some(), codes.first().copied()) {
+                    (true, _) => "with_spouse",
+                    (false, Some("elderly_left_behind" | "elderly_empty_nest")) => "alone",
+                    (false, Some("tekun")) if self.rng.random_bool(0.4) => "institution",
+                    _ => ["alone", "with_children", "with_children"][self.rng.random_range(0..3)],
+                };
+                let mut carers = Vec::new();
+                if let Some(name) = spouse {
+                    carers.push(Carer {
+                        id: None,
+                        name,
+                        relation: "配偶".into(),
+                        phone: CarerPhone::None,
+                    });
+                }
+                if self.rng.random_bool(0.6) {
+                    let son = self.rng.random_bool(0.5);
+                    carers.push(Carer {
+                        id: None,
+                        name: format!(
+                            "{}{}",
+                            f.name.chars().next().unwrap_or('张'),
+                            self.name(son).chars().skip(1).collect::<String>()
+                        ),
+                        relation: if son { "儿子" } else { "女儿" }.into(),
+                        phone: self.phone().map_or(CarerPhone::None, CarerPhone::New),
+                    });
+                }
+                let interval = care::default_interval_days(living, &codes);
+                let opened_on = self.date_back(60..700);
+                // Visits at the interval, the last one recent or (for about one in five) late.
+                let n = self.rng.random_range(0..5);
+                let mut last =
+                    self.today - Duration::days(self.rng.random_range(0..(interval * 5 / 4 + 1)));
+                let mut visits = Vec::new();
+                for _ in 0..n {
+                    if last <= opened_on {
+                        break;
+                    }
+                    visits.push(Visit {
+                        visited_on: last,
+                        visitor: WORKERS[self.rng.random_range(0..WORKERS.len())].into(),
+                        mode: if self.rng.random_range(0..4) == 0 {
+                            "phone"
+                        } else {
+                            "home"
+                        },
+                        findings: VISIT_FINDINGS[self.rng.random_range(0..VISIT_FINDINGS.len())]
+                            .into(),
+                        notes: String::new(),
+                    });
+                    last -= Duration::days(interval);
+                }
+                visits.reverse();
+                out.elderly.push(bulk::Elderly {
+                    person_id: person_ids[i],
+                    fields: ElderlyFields {
+                        living_arrangement: living,
+                        carers,
+                        visit_interval_days: interval,
+                        notes: String::new(),
+                    },
+                    opened_on,
+                    visits,
+                });
+            }
+            if age < care::CHILD_AGE
+                && codes.iter().any(|c| {
+                    matches!(
+                        *c,
+                        "child_left_behind"
+                            | "child_unsupported"
+                            | "orphan"
+                            | "child_in_difficulty"
+                    )
+                })
+            {
+                let surname = f.name.chars().next().unwrap_or('张');
+                let parent =
+                    |g: &mut Generator, male: bool, status: &'static str, notes: &str| Guardian {
+                        name: format!(
+                            "{surname}{}",
+                            g.name(male).chars().skip(1).collect::<String>()
+                        ),
+                        relation: if male { "father" } else { "mother" },
+                        status,
+                        notes: notes.into(),
+                    };
+                let mut guardians = if codes.contains(&"orphan") {
+                    vec![
+                        parent(self, true, "dead", ""),
+                        parent(self, false, "dead", ""),
+                    ]
+                } else if codes.contains(&"child_unsupported") {
+                    let s = [
+                        "imprisoned",
+                        "severe_illness",
+                        "severe_disability",
+                        "lost_contact",
+                    ];
+                    let father = s[self.rng.random_range(0..4)];
+                    let mother = if self.rng.random_bool(0.5) {
+                        "lost_contact"
+                    } else {
+                        "dead"
+                    };
+                    vec![
+                        parent(self, true, father, ""),
+                        parent(self, false, mother, ""),
+                    ]
+                } else {
+                    vec![
+                        parent(self, true, "normal", "在广东务工"),
+                        parent(self, false, "normal", "在长沙务工"),
+                    ]
+                };
+                if let Some(gp) = p
+                    .household
+                    .as_ref()
+                    .and_then(|(h, _)| members[*h].first())
+                    .filter(|j| **j != i)
+                {
+                    guardians.push(Guardian {
+                        name: people[*gp].fields.name.clone(),
+                        relation: "grandparent",
+                        status: "normal",
+                        notes: "共同生活,日常照料".into(),
+                    });
+                }
+                let station = p.org_code.get(..9).unwrap_or(&p.org_code).to_string();
+                let made = self.gaps.entry(station).or_default();
+                let want_gap =
+                    age < 16 && (*made < GAPS_PER_STATION || self.rng.random_range(0..100) == 0);
+                let living = match (want_gap, age < 8) {
+                    (true, true) => "unattended",
+                    (true, false) => "alone",
+                    _ => "with_relatives",
+                };
+                if want_gap {
+                    *made += 1;
+                }
+                let gap = care::gap(age, living);
+                out.guardianship.push(bulk::Guardianship {
+                    person_id: person_ids[i],
+                    age,
+                    fields: care::GuardianshipFields {
+                        living_situation: living,
+                        support: care::support_of(&guardians),
+                        guardians,
+                        school: if age >= 6 {
+                            format!(
+                                "{}中心小学",
+                                &p.fields.address.chars().take(3).collect::<String>()
+                            )
+                        } else {
+                            String::new()
+                        },
+                        grade: if (6..12).contains(&age) {
+                            format!("{}年级", age - 5)
+                        } else {
+                            String::new()
+                        },
+                        study_status: Some(match age {
+                            0..3 => "preschool",
+                            3..6 => "kindergarten",
+                            _ => "in_school",
+                        }),
+                        health: Some(if codes.contains(&"child_in_difficulty") {
+                            "chronic"
+                        } else {
+                            "healthy"
+                        }),
+                        health_notes: String::new(),
+                        social_support: "村(居)儿童主任定期联系;学校老师关注学习情况。".into(),
+                        notes: String::new(),
+                        gap,
+                    },
+                });
+            }
+        }
+        out
     }
 }
 

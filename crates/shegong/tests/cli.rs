@@ -787,6 +787,23 @@ both!(fn demo_scale_fills_counties_with_valid_people(site) {
     assert!(site.count("SELECT COUNT(*) AS n FROM persons WHERE org_code LIKE '430102%'") >= 300);
     assert_eq!(site.count("SELECT COUNT(*) AS n FROM persons WHERE id_number_index IS NOT NULL AND id_number_masked NOT LIKE '4302%' AND id_number_masked NOT LIKE '4301%'"), 0, "area codes fit the county");
     assert!(site.count("SELECT COUNT(*) AS n FROM households") > 100);
+    // The archives of 8.1.1.1, 8.1.1.2, 8.2.1.1, 8.3.1 and 9.3.1.1 are filled too.
+    assert!(site.count("SELECT COUNT(*) AS n FROM household_investigations") > 20);
+    let today = shegong_domain::dates::iso(shegong_domain::dates::today());
+    assert!(site.count(&format!("SELECT COUNT(*) AS n FROM assistance_reviews WHERE next_due < '{today}'")) > 0, "some reviews overdue");
+    assert!(site.count(&format!("SELECT COUNT(*) AS n FROM assistance_reviews WHERE next_due >= '{today}'")) > 0);
+    assert!(site.count("SELECT COUNT(*) AS n FROM care_elderly") > 50);
+    assert!(site.count("SELECT COUNT(*) AS n FROM care_visits") > 50);
+    assert!(site.count("SELECT COUNT(*) AS n FROM care_carers") > 20);
+    assert!(site.count(&format!("SELECT COUNT(*) AS n FROM care_elderly WHERE next_visit_due < '{today}'")) > 0, "some visits overdue");
+    assert!(site.count("SELECT COUNT(*) AS n FROM care_guardianship") > 20);
+    assert!(site.count("SELECT COUNT(*) AS n FROM care_guardians") > 40);
+    assert!(site.count("SELECT COUNT(*) AS n FROM care_alerts WHERE kind = 'unattended_under_8'") > 0);
+    assert_eq!(
+        site.count("SELECT COUNT(*) AS n FROM community_profiles"),
+        site.count("SELECT COUNT(*) AS n FROM org_units WHERE level = 'village' AND (code LIKE '430202%' OR code LIKE '430102%')"),
+        "one profile per village"
+    );
     assert!(site.count("SELECT COUNT(*) AS n FROM person_search_tokens") > 3000);
     assert_eq!(site.count("SELECT COUNT(*) AS n FROM persons WHERE birth_date > '2012-01-01' AND sensitivity = 'ordinary'"), 0, "children are sensitive");
     site.run(&["audit", "verify"]).ok();
@@ -970,6 +987,23 @@ both!(fn import_checks_commits_and_reimports_the_samples(site) {
     let out = site.run(&["import", &examples("roster-chiguotang.xls"), "--org", "430202002"]).ok();
     assert!(out.stdout.contains("新建 4"), "{out:#?}");
     assert_eq!(site.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'import.commit'"), 3);
+    site.run(&["audit", "verify"]).ok();
+});
+
+both!(fn import_puts_the_household_sample_into_households_once(site) {
+    import_hetang(site);
+    let xlsx = examples("roster-households.xlsx");
+    let out = site.run(&["import", &xlsx, "--org", "430202001", "--dry-run"]).ok();
+    assert!(out.stdout.contains("将新建家庭 4,将加入家庭 8"), "{out:#?}");
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM households"), 0, "--dry-run writes nothing");
+    let out = site.run(&["import", &xlsx, "--org", "430202001"]).ok();
+    assert!(out.stdout.contains("新建 8,更新 0,无变化 0,新建家庭 4,加入家庭 8"), "{out:#?}");
+    let out = site.run(&["import", &xlsx, "--org", "430202001"]).ok();
+    assert!(out.stdout.contains("无变化 8,新建家庭 0,加入家庭 0"), "re-import: {out:#?}");
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM households"), 4);
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM household_members"), 8);
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM households WHERE head_person_id IS NULL"), 0);
+    assert_eq!(site.count("SELECT COUNT(*) AS n FROM persons WHERE household_id IS NULL"), 0);
     site.run(&["audit", "verify"]).ok();
 });
 

@@ -30,7 +30,8 @@ pub struct Person {
     pub household: Option<(usize, String)>,
 }
 
-/// Inserts one batch (call inside a write transaction; a few thousand people per batch).
+/// Inserts one batch (call inside a write transaction; a few thousand people per batch); returns
+/// the ids of the people and of the households, in the order given.
 pub fn insert(
     conn: &mut DbConn,
     keys: &Keys,
@@ -38,7 +39,7 @@ pub fn insert(
     people: &[Person],
     actor: &Actor,
     now: i64,
-) -> StoreResult<Vec<i64>> {
+) -> StoreResult<(Vec<i64>, Vec<i64>)> {
     let hh_rows: Vec<_> = hh
         .iter()
         .map(|h| {
@@ -162,5 +163,262 @@ pub fn insert(
     for chunk in timeline.chunks(3000) {
         crate::each_backend!(conn, c => diesel::insert_into(person_timeline::table).values(chunk).execute(c))?;
     }
-    Ok(ids)
+    Ok((ids, hh_ids))
+}
+
+/// The archives of 8.1.1.1, 8.1.1.2, 8.2.1.1 and 8.3.1 for people and households already stored
+/// (synthetic data): each record as its single-record write would store it, with a timeline line,
+/// in multi-row inserts.
+#[derive(Default)]
+pub struct Records {
+    /// (household id, investigation whose members' `person_id`s are real ids)
+    pub investigations: Vec<(i64, shegong_domain::household::Investigation)>,
+    /// (household id, member ids, review)
+    pub reviews: Vec<(i64, Vec<i64>, shegong_domain::household::Review)>,
+    pub elderly: Vec<Elderly>,
+    pub guardianship: Vec<Guardianship>,
+}
+
+pub struct Elderly {
+    pub person_id: i64,
+    pub fields: shegong_domain::care::ElderlyFields,
+    pub opened_on: time::Date,
+    /// Oldest first.
+    pub visits: Vec<shegong_domain::care::Visit>,
+}
+
+pub struct Guardianship {
+    pub person_id: i64,
+    pub fields: shegong_domain::care::GuardianshipFields,
+    pub age: i32,
+}
+
+/// Inserts [`Records`] (call inside a write transaction).
+pub fn records(
+    conn: &mut DbConn,
+    keys: &Keys,
+    r: &Records,
+    actor: &Actor,
+    today: time::Date,
+    now: i64,
+) -> StoreResult<()> {
+    use crate::care::{
+        care_alerts as al, care_carers as ca, care_elderly as el, care_guardians as gd,
+        care_guardianship as gs, care_visits as vi,
+    };
+    use crate::households::json;
+    use crate::households::{assistance_reviews as ar, household_investigations as hi};
+    use shegong_domain::care::{self, CarerPhone};
+    use shegong_domain::household as dh;
+    let mut timeline: Vec<(i64, &'static str, String)> = Vec::new();
+    let inv = r
+        .investigations
+        .iter()
+        .map(|(hid, i)| -> StoreResult<_> {
+            let summary = format!("入户调查(8.1.1.1,{})", dates::iso(i.date));
+            timeline.extend(
+                i.members
+                    .iter()
+                    .map(|m| (m.person_id, "household.investigation", summary.clone())),
+            );
+            Ok((
+                (
+                    hi::household_id.eq(*hid),
+                    hi::investigated_on.eq(dates::iso(i.date)),
+                    hi::investigators.eq(json(&i.investigators)?),
+                    hi::members.eq(json(&i.members)?),
+                    hi::incomes.eq(json(&i.incomes)?),
+                    hi::spending.eq(json(&i.spending)?),
+                    hi::property.eq(json(&i.property)?),
+                    hi::notes.eq(i.notes.clone()),
+                    hi::signed.eq(i.signed),
+                ),
+                (
+                    hi::member_count.eq(i.members.len() as i64),
+                    hi::total_income_fen.eq(i.total_income_fen),
+                    hi::total_spending_fen.eq(i.total_spending_fen),
+                    hi::per_capita_monthly_fen.eq(i.per_capita_monthly_fen),
+                    hi::created_by.eq(actor.user_id),
+                    hi::created_by_name.eq(actor.name.clone()),
+                    hi::created_at.eq(now),
+                ),
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    for chunk in inv.chunks(1000) {
+        crate::each_backend!(conn, c => diesel::insert_into(hi::table).values(chunk).execute(c))?;
+    }
+    let reviews: Vec<_> = r
+        .reviews
+        .iter()
+        .map(|(hid, members, v)| {
+            let summary = format!(
+                "救助复核(8.1.1.2):{} {}",
+                dh::label(&dh::ASSISTANCE_CATEGORIES, v.category),
+                dh::label(&dh::REVIEW_RESULTS, v.result)
+            );
+            timeline.extend(
+                members
+                    .iter()
+                    .map(|p| (*p, "household.review", summary.clone())),
+            );
+            (
+                ar::household_id.eq(*hid),
+                ar::category.eq(v.category),
+                ar::reviewed_on.eq(dates::iso(v.reviewed_on)),
+                ar::result.eq(v.result),
+                ar::next_due.eq(v.next_due.map(dates::iso)),
+                ar::notes.eq(v.notes.clone()),
+                ar::superseded.eq(false),
+                ar::created_by.eq(actor.user_id),
+                ar::created_by_name.eq(actor.name.clone()),
+                ar::created_at.eq(now),
+            )
+        })
+        .collect();
+    for chunk in reviews.chunks(2000) {
+        crate::each_backend!(conn, c => diesel::insert_into(ar::table).values(chunk).execute(c))?;
+    }
+    let (mut elderly, mut carers, mut visits) = (Vec::new(), Vec::new(), Vec::new());
+    for e in &r.elderly {
+        let last = e.visits.last().map(|v| v.visited_on);
+        let due = care::next_visit_due(last, e.opened_on, e.fields.visit_interval_days);
+        elderly.push((
+            el::person_id.eq(e.person_id),
+            el::living_arrangement.eq(e.fields.living_arrangement),
+            el::visit_interval_days.eq(e.fields.visit_interval_days),
+            el::notes.eq(e.fields.notes.clone()),
+            el::opened_on.eq(dates::iso(e.opened_on)),
+            el::last_visit_on.eq(last.map(dates::iso)),
+            el::next_visit_due.eq(dates::iso(due)),
+            el::created_at.eq(now),
+            el::updated_at.eq(now),
+        ));
+        timeline.push((
+            e.person_id,
+            "care.elderly.created",
+            "建立老年人档案(8.2.1.1)".into(),
+        ));
+        for (i, c) in e.fields.carers.iter().enumerate() {
+            let phone = match &c.phone {
+                CarerPhone::New(p) => Some(p),
+                _ => None,
+            };
+            carers.push((
+                ca::person_id.eq(e.person_id),
+                ca::position.eq(i as i64),
+                ca::name.eq(c.name.clone()),
+                ca::relation.eq(c.relation.clone()),
+                ca::phone_enc.eq(phone.map(|p| keys.encrypt(p.as_str().as_bytes()))),
+                ca::phone_masked.eq(phone.map(|p| p.masked())),
+            ));
+        }
+        for v in &e.visits {
+            visits.push((
+                vi::person_id.eq(e.person_id),
+                vi::visited_on.eq(dates::iso(v.visited_on)),
+                vi::visitor.eq(v.visitor.clone()),
+                vi::mode.eq(v.mode),
+                vi::findings.eq(v.findings.clone()),
+                vi::notes.eq(v.notes.clone()),
+                vi::recorded_by.eq(actor.user_id),
+                vi::created_at.eq(now),
+            ));
+            timeline.push((
+                e.person_id,
+                "care.visit",
+                format!(
+                    "{}({})",
+                    care::label(&care::VISIT_MODES, v.mode).zh,
+                    dates::iso(v.visited_on)
+                ),
+            ));
+        }
+    }
+    for chunk in elderly.chunks(2000) {
+        crate::each_backend!(conn, c => diesel::insert_into(el::table).values(chunk).execute(c))?;
+    }
+    for chunk in carers.chunks(2000) {
+        crate::each_backend!(conn, c => diesel::insert_into(ca::table).values(chunk).execute(c))?;
+    }
+    for chunk in visits.chunks(2000) {
+        crate::each_backend!(conn, c => diesel::insert_into(vi::table).values(chunk).execute(c))?;
+    }
+    let (mut children, mut guardians, mut alerts) = (Vec::new(), Vec::new(), Vec::new());
+    for g in &r.guardianship {
+        let f = &g.fields;
+        children.push((
+            (
+                gs::person_id.eq(g.person_id),
+                gs::living_situation.eq(f.living_situation),
+                gs::school.eq(f.school.clone()),
+                gs::grade.eq(f.grade.clone()),
+                gs::study_status.eq(f.study_status),
+                gs::health.eq(f.health),
+                gs::health_notes.eq(f.health_notes.clone()),
+            ),
+            (
+                gs::social_support.eq(f.social_support.clone()),
+                gs::notes.eq(f.notes.clone()),
+                gs::support.eq(f.support.id()),
+                gs::created_at.eq(now),
+                gs::updated_at.eq(now),
+            ),
+        ));
+        timeline.push((
+            g.person_id,
+            "care.guardianship.created",
+            "建立儿童监护档案(8.3.1)".into(),
+        ));
+        for (i, x) in f.guardians.iter().enumerate() {
+            guardians.push((
+                gd::person_id.eq(g.person_id),
+                gd::position.eq(i as i64),
+                gd::name.eq(x.name.clone()),
+                gd::relation.eq(x.relation),
+                gd::status.eq(x.status),
+                gd::notes.eq(x.notes.clone()),
+            ));
+        }
+        if let Some(gap) = f.gap {
+            alerts.push((
+                al::person_id.eq(g.person_id),
+                al::kind.eq(gap.id()),
+                al::age.eq(i64::from(g.age)),
+                al::raised_at.eq(now),
+                al::raised_on.eq(dates::iso(today)),
+                al::raised_by.eq(actor.name.clone()),
+            ));
+            timeline.push((
+                g.person_id,
+                "care.alert.raised",
+                format!("监护缺失预警:{}", gap.label().zh),
+            ));
+        }
+    }
+    for chunk in children.chunks(1000) {
+        crate::each_backend!(conn, c => diesel::insert_into(gs::table).values(chunk).execute(c))?;
+    }
+    for chunk in guardians.chunks(2000) {
+        crate::each_backend!(conn, c => diesel::insert_into(gd::table).values(chunk).execute(c))?;
+    }
+    for chunk in alerts.chunks(2000) {
+        crate::each_backend!(conn, c => diesel::insert_into(al::table).values(chunk).execute(c))?;
+    }
+    let rows: Vec<_> = timeline
+        .into_iter()
+        .map(|(pid, kind, summary)| {
+            (
+                person_timeline::person_id.eq(pid),
+                person_timeline::at.eq(now),
+                person_timeline::kind.eq(kind),
+                person_timeline::summary.eq(summary),
+                person_timeline::actor.eq(actor.name.clone()),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(3000) {
+        crate::each_backend!(conn, c => diesel::insert_into(person_timeline::table).values(chunk).execute(c))?;
+    }
+    Ok(())
 }

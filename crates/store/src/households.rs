@@ -580,7 +580,7 @@ pub struct InvestigationRecord {
     pub recorded_at: i64,
 }
 
-fn json<T: Serialize>(v: &T) -> StoreResult<String> {
+pub(crate) fn json<T: Serialize>(v: &T) -> StoreResult<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Other(e.to_string()))
 }
 

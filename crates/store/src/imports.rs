@@ -113,6 +113,12 @@ pub struct DryRun {
     pub to_create: usize,
     pub to_update: usize,
     pub unchanged: usize,
+    /// Households the commit creates, and people it places in a household (or whose relation to
+    /// the head it changes).
+    #[serde(default)]
+    pub households_new: usize,
+    #[serde(default)]
+    pub members_new: usize,
     pub errors: Vec<RowError>,
 }
 
@@ -122,6 +128,25 @@ struct Plan {
     creates: Vec<(String, PersonFields)>,
     /// person id, version, org code, fields
     updates: Vec<(i64, i64, String, PersonFields)>,
+    households: Vec<HouseholdPlan>,
+}
+
+/// Who a roster row is once committed.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    /// The n-th person the commit creates.
+    New(usize),
+    Existing(i64),
+}
+
+/// One household of the roster: an existing one (found by its head) or a new one at the head's
+/// place, and the memberships to add or change.
+struct HouseholdPlan {
+    existing: Option<i64>,
+    org: String,
+    address: String,
+    /// (who, relation, current relation when already a member of this household)
+    members: Vec<(Who, &'static str, Option<&'static str>)>,
 }
 
 /// The rules the caller passes in: today, and the deployment's added categories.
@@ -437,6 +462,8 @@ pub struct Report {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    pub households_new: usize,
+    pub members_new: usize,
 }
 
 /// Commits an import all or nothing (call inside a write transaction): dry-runs again on the
@@ -508,7 +535,15 @@ fn commit_rows(
             imports::unchanged.eq(report.unchanged as i64),
             imports::committed_at.eq(now),
             imports::data_enc.eq(None::<Vec<u8>>),
-            imports::result_enc.eq(None::<Vec<u8>>),
+            // Counts only, kept for the report (the table has no household columns).
+            imports::result_enc.eq(Some(seal(
+                keys,
+                &DryRun {
+                    households_new: report.households_new,
+                    members_new: report.members_new,
+                    ..Default::default()
+                },
+            )?)),
         ))
         .execute(conn)?;
     audit::append(
@@ -520,6 +555,8 @@ fn commit_rows(
                 "created": report.created,
                 "updated": report.updated,
                 "unchanged": report.unchanged,
+                "households_new": report.households_new,
+                "members_new": report.members_new,
             })),
     )?;
     Ok(Ok(report))
@@ -586,6 +623,8 @@ pub fn import_now(
             to_create: r.created,
             to_update: r.updated,
             unchanged: r.unchanged,
+            households_new: r.households_new,
+            members_new: r.members_new,
             ..Default::default()
         };
         save_counts(conn, id, &run)?;
@@ -621,9 +660,10 @@ fn apply(
         diesel::connection::SimpleConnection::batch_execute(c, "PRAGMA cache_size = -65536;")?;
     }
     let (mut bulk_ms, mut rest_ms) = (0u128, 0u128);
+    let mut new_ids: Vec<i64> = Vec::with_capacity(batch.len());
     for chunk in batch.chunks(2000) {
         let t = std::time::Instant::now();
-        let ids = crate::bulk::insert(conn, keys, &[], chunk, actor, now).map_err(|e| {
+        let (ids, _) = crate::bulk::insert(conn, keys, &[], chunk, actor, now).map_err(|e| {
             if e.is_unique_violation() {
                 // Registered meanwhile by someone else (the dry run did not see it).
                 StoreError::Conflict(Msg::new(
@@ -635,6 +675,7 @@ fn apply(
             }
         })?;
         created += ids.len();
+        new_ids.extend(&ids);
         bulk_ms += t.elapsed().as_millis();
         let t = std::time::Instant::now();
         for ids in ids.chunks(500) {
@@ -689,11 +730,142 @@ fn apply(
             updated += 1;
         }
     }
+    let (households_new, members_new) =
+        place_in_households(conn, import_id, &p.households, &new_ids, actor, now)?;
     Ok(Report {
         created,
         updated,
         unchanged: p.run.unchanged + (p.run.to_update - updated),
+        households_new,
+        members_new,
     })
+}
+
+/// Creates the new households and adds or changes the memberships the plan lists (people created
+/// by this commit are `new_ids`, in order). Returns the households created and the memberships
+/// added or changed.
+fn place_in_households(
+    conn: &mut DbConn,
+    import_id: i64,
+    plans: &[HouseholdPlan],
+    new_ids: &[i64],
+    actor: &Actor,
+    now: i64,
+) -> StoreResult<(usize, usize)> {
+    use crate::schema::{household_members as hm, households as hh, person_timeline as tl};
+    use shegong_domain::household as dh;
+    let (mut households_new, mut members_new) = (0, 0);
+    let mut joined = Vec::new();
+    let mut timeline = Vec::new();
+    for plan in plans {
+        let hid = match plan.existing {
+            Some(h) => h,
+            None => {
+                households_new += 1;
+                crate::households::create(
+                    conn,
+                    &plan.org,
+                    &dh::HouseholdFields {
+                        address: plan.address.clone(),
+                        housing: String::new(),
+                        difficulty_type: String::new(),
+                        difficulty_degree: None,
+                    },
+                    now,
+                )?
+            }
+        };
+        let mut head = None;
+        let mut new_members = Vec::new();
+        for (who, relation, current) in &plan.members {
+            let pid = match who {
+                Who::New(i) => new_ids[*i],
+                Who::Existing(pid) => *pid,
+            };
+            if *relation == "head" {
+                head = Some(pid);
+            }
+            let label = dh::label(&dh::RELATIONS, relation);
+            match current {
+                Some(c) if c == relation => continue,
+                Some(_) => {
+                    diesel::update(hm::table.find((hid, pid)))
+                        .set(hm::relation.eq(*relation))
+                        .execute(conn)?;
+                    timeline.push((
+                        pid,
+                        "household.relation",
+                        format!("与户主关系改为{label}(花名册导入 #{import_id})"),
+                    ));
+                }
+                None => {
+                    if let Who::Existing(_) = who {
+                        persons::add_history(
+                            conn,
+                            pid,
+                            actor,
+                            "household_id",
+                            None,
+                            Some(&hid.to_string()),
+                            now,
+                        )?;
+                    }
+                    joined.push((
+                        hm::household_id.eq(hid),
+                        hm::person_id.eq(pid),
+                        hm::relation.eq(*relation),
+                    ));
+                    new_members.push(pid);
+                    timeline.push((
+                        pid,
+                        "household.joined",
+                        format!("加入家庭(与户主关系:{label};花名册导入 #{import_id})"),
+                    ));
+                }
+            }
+            members_new += 1;
+        }
+        for ids in new_members.chunks(500) {
+            diesel::update(persons_t::table.filter(persons_t::id.eq_any(ids)))
+                .set(persons_t::household_id.eq(Some(hid)))
+                .execute(conn)?;
+        }
+        if let Some(h) = head {
+            // The roster's head heads the household; a former head stays a member as 其他, as
+            // on the household page.
+            diesel::update(
+                hm::table
+                    .filter(hm::household_id.eq(hid))
+                    .filter(hm::person_id.ne(h))
+                    .filter(hm::relation.eq_any(["head", "户主"])),
+            )
+            .set(hm::relation.eq("other"))
+            .execute(conn)?;
+            diesel::update(hh::table.find(hid))
+                .set((hh::head_person_id.eq(Some(h)), hh::updated_at.eq(now)))
+                .execute(conn)?;
+        }
+    }
+    for chunk in joined.chunks(3000) {
+        crate::each_backend!(conn, c => diesel::insert_into(hm::table).values(chunk).execute(c))?;
+    }
+    let rows: Vec<_> = timeline
+        .into_iter()
+        .map(|(pid, kind, summary)| {
+            (
+                tl::person_id.eq(pid),
+                tl::at.eq(now),
+                tl::kind.eq(kind),
+                tl::ref_id.eq(Some(import_id)),
+                tl::summary.eq(summary),
+                tl::actor.eq(actor.name.clone()),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(3000) {
+        crate::each_backend!(conn, c => diesel::insert_into(tl::table).values(chunk).execute(c))?;
+    }
+    Ok((households_new, members_new))
 }
 
 fn conflict_msg() -> Msg {
@@ -733,6 +905,7 @@ fn plan(
     let mut good: Vec<(usize, String, PersonFields, RowSource)> = Vec::new();
     let mut seen_id: HashMap<String, usize> = HashMap::new();
     let mut seen_key: HashMap<(String, Option<String>, String), usize> = HashMap::new();
+    let mut household_cells: HashMap<usize, roster::HouseholdCells> = HashMap::new();
     for (i, cells) in rows.iter().enumerate().skip(header.row + 1) {
         let Some(r) = roster::row_input(cells, i, header, mapping) else {
             continue;
@@ -748,6 +921,9 @@ fn plan(
             }
         };
         let row_no = r.row;
+        if let Some(h) = r.household {
+            household_cells.insert(row_no, h);
+        }
         let mut add = |field: &str, m: &Msg| {
             errs.push(RowError {
                 row: row_no,
@@ -819,9 +995,15 @@ fn plan(
     match_existing(conn, keys, v, station, &mut good)?;
     let mut creates = Vec::new();
     let mut updates = Vec::new();
-    for (row_no, org, f, src) in good {
+    let mut who: Vec<Option<Who>> = Vec::with_capacity(good.len());
+    for (row_no, org, f, src) in &good {
+        let row_no = *row_no;
+        who.push(None);
         match src {
-            RowSource::New => creates.push((org, f)),
+            RowSource::New => {
+                *who.last_mut().expect("pushed") = Some(Who::New(creates.len()));
+                creates.push((org.clone(), f.clone()));
+            }
             RowSource::Refused(m) => {
                 run.rows_bad += 1;
                 run.errors.push(RowError {
@@ -839,9 +1021,15 @@ fn plan(
                     reason_en: m.en.to_string(),
                 });
             }
-            RowSource::Existing(pid) => match merged(conn, keys, v, pid, &org, &f, rules)? {
-                Ok(None) => run.unchanged += 1,
-                Ok(Some((version, fields))) => updates.push((pid, version, org, fields)),
+            RowSource::Existing(pid) => match merged(conn, keys, v, *pid, org, f, rules)? {
+                Ok(None) => {
+                    run.unchanged += 1;
+                    *who.last_mut().expect("pushed") = Some(Who::Existing(*pid));
+                }
+                Ok(Some((version, fields))) => {
+                    updates.push((*pid, version, org.clone(), fields));
+                    *who.last_mut().expect("pushed") = Some(Who::Existing(*pid));
+                }
                 Err(inv) => {
                     run.rows_bad += 1;
                     for e in inv.errors {
@@ -856,16 +1044,228 @@ fn plan(
             },
         }
     }
+    let households = if household_cells.is_empty() {
+        Vec::new()
+    } else {
+        let placed: Vec<(usize, Who)> = who
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| w.map(|w| (i, w)))
+            .filter(|(i, _)| household_cells.contains_key(&good[*i].0))
+            .collect();
+        let members: Vec<roster::MemberRow> = placed
+            .iter()
+            .map(|(i, _)| {
+                let (row, org, f, _) = &good[*i];
+                roster::MemberRow {
+                    row: *row,
+                    name: &f.name,
+                    id_number: f.id_number.as_ref().map(|id| id.as_str()),
+                    org,
+                    cells: &household_cells[row],
+                }
+            })
+            .collect();
+        let (groups, errors) = roster::households(&members, rules.today, header, mapping);
+        let mut bad_rows: std::collections::HashSet<usize> = errors.iter().map(|e| e.row).collect();
+        run.errors.extend(errors);
+        let who_of: Vec<Who> = placed.iter().map(|(_, w)| *w).collect();
+        let addresses: Vec<&str> = placed
+            .iter()
+            .map(|(i, _)| good[*i].2.address.as_str())
+            .collect();
+        let (plans, errors) = place(
+            conn, keys, v, station, &groups, &members, &who_of, &addresses, header, mapping,
+        )?;
+        bad_rows.extend(errors.iter().map(|e| e.row));
+        run.errors.extend(errors);
+        run.rows_bad += bad_rows.len();
+        plans
+    };
     run.errors.sort_by_key(|e| e.row);
     if run.rows_bad == 0 {
         run.to_create = creates.len();
         run.to_update = updates.len();
+        run.households_new = households.iter().filter(|h| h.existing.is_none()).count();
+        run.members_new = households
+            .iter()
+            .flat_map(|h| &h.members)
+            .filter(|(_, rel, current)| *current != Some(*rel))
+            .count();
     }
     Ok(Plan {
         run,
         creates,
         updates,
+        households,
     })
+}
+
+/// Finds each roster household among the station's households (by its head: listed and already
+/// registered, or by the head's ID number) and checks that nobody listed already lives in another
+/// household. A household not found is new, at its head's place (or the first member's).
+#[allow(clippy::too_many_arguments)]
+fn place(
+    conn: &mut DbConn,
+    keys: &Keys,
+    v: &Viewer,
+    station: &str,
+    groups: &[roster::Group],
+    members: &[roster::MemberRow],
+    who: &[Who],
+    addresses: &[&str],
+    header: &Header,
+    mapping: &Mapping,
+) -> StoreResult<(Vec<HouseholdPlan>, Vec<RowError>)> {
+    use crate::schema::household_members as hm;
+    let station_code =
+        shegong_domain::org::OrgCode::parse(station).map_err(|m| invalid("org_code", m))?;
+    let station_scope = shegong_domain::scope::Scope::new(vec![station_code]);
+    // Current memberships of the registered people listed, in the station's households.
+    let existing: Vec<i64> = who
+        .iter()
+        .filter_map(|w| match w {
+            Who::Existing(pid) => Some(*pid),
+            Who::New(_) => None,
+        })
+        .collect();
+    let mut membership: HashMap<i64, (i64, Option<&'static str>)> = HashMap::new();
+    for chunk in existing.chunks(500) {
+        let found: Vec<(i64, i64, String)> = hm::table
+            .filter(hm::person_id.eq_any(chunk))
+            .select((hm::person_id, hm::household_id, hm::relation))
+            .load(conn)?;
+        membership.extend(
+            found
+                .into_iter()
+                .map(|(p, h, r)| (p, (h, shegong_domain::household::relation(&r).ok()))),
+        );
+    }
+    let mut errors = Vec::new();
+    let mut plans = Vec::new();
+    let error = |row: usize, field: &str, m: Msg| RowError {
+        row,
+        column: roster::column_of(field, header, mapping),
+        reason: m.zh.into_owned(),
+        reason_en: m.en.into_owned(),
+    };
+    for g in groups {
+        let first = g.members.first().map(|(i, _)| *i).unwrap_or(0);
+        // The head: listed (and maybe registered), else registered at this station.
+        let head_pid = match g.head.map(|i| who[i]) {
+            Some(Who::Existing(pid)) => Some(pid),
+            Some(Who::New(_)) => None,
+            None => {
+                let Some(id) = &g.head_id else { continue };
+                let found: Option<(i64, String)> = persons_t::table
+                    .filter(persons_t::id_number_index.eq(keys.blind_index(ID_NUMBER, id.as_str())))
+                    .filter(persons_t::merged_into.is_null())
+                    .select((persons_t::id, persons_t::org_code))
+                    .first(conn)
+                    .optional()?;
+                match found {
+                    Some((pid, org))
+                        if station_scope.contains(&org) && persons::get(conn, v, pid).is_ok() =>
+                    {
+                        Some(pid)
+                    }
+                    _ => {
+                        errors.push(error(
+                            members[first].row,
+                            "head_id_number",
+                            Msg::new(
+                                "户主不在本表中,本站也没有登记此身份证号的人员;请把户主一并列入",
+                                "the head is not listed and not registered at this station; list the head too",
+                            ),
+                        ));
+                        continue;
+                    }
+                }
+            }
+        };
+        // The head's household, and who heads it now.
+        let target: Option<(i64, Option<i64>)> = match head_pid {
+            None => None,
+            Some(h) => {
+                let hid = match membership.get(&h) {
+                    Some(m) => Some(m.0),
+                    None => hm::table
+                        .filter(hm::person_id.eq(h))
+                        .select(hm::household_id)
+                        .first(conn)
+                        .optional()?,
+                };
+                match hid {
+                    Some(hid) => Some((
+                        hid,
+                        crate::schema::households::table
+                            .find(hid)
+                            .select(crate::schema::households::head_person_id)
+                            .first(conn)?,
+                    )),
+                    None => None,
+                }
+            }
+        };
+        if let (Some((_, Some(current))), Some(h)) = (target, head_pid)
+            && current != h
+        {
+            // Changing who heads a household is the household page's work, not a roster's.
+            errors.push(error(
+                members[g.head.unwrap_or(first)].row,
+                "relation",
+                Msg::new(
+                    "此人已是本站另一户的成员(户主不是本人),请先在家庭页面调整",
+                    "the person belongs to a household headed by someone else; change it on the household page",
+                ),
+            ));
+            continue;
+        }
+        let target = target.map(|t| t.0);
+        let mut plan_members = Vec::new();
+        if g.head.is_none()
+            && let Some(h) = head_pid
+            && target.is_none()
+        {
+            // A registered head not listed and in no household heads the new one.
+            plan_members.push((Who::Existing(h), "head", None));
+        }
+        let mut ok = true;
+        for (i, relation) in &g.members {
+            let current = match who[*i] {
+                Who::Existing(pid) => match membership.get(&pid) {
+                    // Already a member here (a relation not on today's list counts as 其他).
+                    Some((h, rel)) if Some(*h) == target => rel.or(Some("other")),
+                    Some(_) => {
+                        ok = false;
+                        errors.push(error(
+                            members[*i].row,
+                            "relation",
+                            Msg::new(
+                                "此人已是本站另一户的成员,请先在家庭页面把此人移出原家庭",
+                                "the person belongs to another household; remove them there first",
+                            ),
+                        ));
+                        None
+                    }
+                    None => None,
+                },
+                Who::New(_) => None,
+            };
+            plan_members.push((who[*i], *relation, current));
+        }
+        if !ok {
+            continue;
+        }
+        let at = g.head.unwrap_or(first);
+        plans.push(HouseholdPlan {
+            existing: target,
+            org: members[at].org.to_string(),
+            address: addresses[at].to_string(),
+            members: plan_members,
+        });
+    }
+    Ok((plans, errors))
 }
 
 enum RowSource {

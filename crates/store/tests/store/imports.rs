@@ -205,3 +205,126 @@ fn workbooks_that_are_not_rosters_are_refused() {
             .contains("表头")
     );
 }
+
+/// A roster by household: 姓名, 身份证号码, 户主身份证号, 与户主关系, 家庭人口, 村(社区).
+fn household_roster(rows: &[[&str; 6]]) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in [
+        "姓名",
+        "身份证号码",
+        "户主身份证号",
+        "与户主关系",
+        "家庭人口",
+        "村(社区)",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (i, r) in rows.iter().enumerate() {
+        for (c, v) in r.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(1 + i as u32, c as u16, *v).unwrap();
+            }
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+fn households_of(
+    t: &shegong_store::testing::TestDb,
+    uid: i64,
+) -> Vec<(i64, Vec<(String, String)>)> {
+    use shegong_store::households;
+    let v = station_viewer(uid);
+    let list =
+        t.db.read(|c| households::list(c, &v, None, Page::default()))
+            .unwrap();
+    list.items
+        .iter()
+        .map(|h| {
+            let mut m: Vec<(String, String)> =
+                t.db.read(|c| households::members(c, &v, h.household.id))
+                    .unwrap()
+                    .iter()
+                    .map(|m| (m.name.clone(), m.relation_code().to_string()))
+                    .collect();
+            m.sort();
+            (h.household.id, m)
+        })
+        .collect()
+}
+
+db_test!(fn a_household_roster_puts_people_into_households_once(t) {
+    let (w, _, _) = super::people::seed_users(t);
+    let file = include_bytes!("../../../../examples/roster-households.xlsx").to_vec();
+    let (id, run) = upload(t, w, file.clone());
+    assert_eq!((run.rows_total, run.rows_bad, run.to_create), (8, 0, 8), "{:?}", run.errors);
+    assert_eq!((run.households_new, run.members_new), (4, 8));
+    let v = station_viewer(w);
+    let m = t.db.read(|c| imports::get(c, &v.scope, id)).unwrap().mapping();
+    assert_eq!(m[&Field::Name], 4, "成员姓名, not 户主姓名");
+    assert_eq!(m[&Field::HeadName], 2);
+    assert_eq!(m[&Field::HouseholdNo], 1);
+    assert_eq!(m[&Field::HouseholdSize], 8);
+    let rep = commit(t, w, id).unwrap();
+    assert_eq!((rep.created, rep.households_new, rep.members_new), (8, 4, 8));
+    let hh = households_of(t, w);
+    assert_eq!(hh.len(), 4);
+    let huang = hh.iter().find(|h| h.1.iter().any(|m| m.0 == "黄德明")).unwrap();
+    assert_eq!(huang.1, [("刘桂英".into(), "spouse".into()), ("黄德明".into(), "head".into()), ("黄雨涵".into(), "grandchild".into())]);
+    let peng = hh.iter().find(|h| h.1.iter().any(|m| m.0 == "彭春生")).unwrap();
+    assert!(peng.1.contains(&("彭春生".into(), "head".into())), "a head listed after a member heads it");
+    // The same file again: nobody, no household and no membership twice.
+    let (id2, run2) = upload(t, w, file);
+    assert_eq!((run2.unchanged, run2.households_new, run2.members_new), (8, 0, 0), "{:?}", run2.errors);
+    commit(t, w, id2).unwrap();
+    assert_eq!(households_of(t, w), hh);
+    // A new member of an existing household, found by the head's ID number alone.
+    let tan = id_number("430202", "19720305", 51);
+    let girl = id_number("430202", "20120909", 82);
+    let (id3, run3) = upload(t, w, household_roster(&[["谭小红", girl.as_str(), tan.as_str(), "子女", "4", "东湖社区"]]));
+    assert_eq!((run3.to_create, run3.households_new, run3.members_new), (1, 0, 1), "{:?}", run3.errors);
+    commit(t, w, id3).unwrap();
+    let after = households_of(t, w);
+    assert_eq!(after.len(), 4);
+    assert!(after.iter().any(|h| h.1.contains(&("谭小红".into(), "child".into())) && h.1.iter().any(|m| m.0 == "谭建华")));
+    // The timeline says who joined by which import.
+    let found = t.db.read(|c| persons::search(c, &t.keys, &v, &Filter { q: Some("谭小红".into()), ..Default::default() }, Page::default())).unwrap();
+    let tl = t.db.read(|c| persons::timeline(c, &v, found.items[0].id)).unwrap();
+    assert!(tl.iter().any(|l| l.kind == "household.joined" && l.ref_id == Some(id3)));
+});
+
+db_test!(fn household_rows_are_checked_in_the_dry_run(t) {
+    let (w, _, _) = super::people::seed_users(t);
+    let file = include_bytes!("../../../../examples/roster-households.xlsx").to_vec();
+    let (id, _) = upload(t, w, file);
+    commit(t, w, id).unwrap();
+    let huang = id_number("430202", "19560417", 13);
+    let liu = id_number("430202", "19580923", 24);
+    let nobody = id_number("430202", "19660101", 91);
+    let new1 = id_number("430202", "19900101", 93);
+    let new2 = id_number("430202", "19910101", 95);
+    let rows = [
+        // 刘桂英 lives in 黄德明's household: made head of a new one, refused.
+        ["刘桂英", liu.as_str(), "", "户主", "", "文化路社区"],
+        // A head neither listed nor registered.
+        ["马一", new1.as_str(), nobody.as_str(), "子女", "", "文化路社区"],
+        ["马二", new2.as_str(), huang.as_str(), "邻居", "", "文化路社区"],
+        ["马三", "", "430202195604171", "子女", "", "文化路社区"],
+        ["马四", "", huang.as_str(), "子女", "两人", "文化路社区"],
+    ];
+    let (id2, run) = upload(t, w, household_roster(&rows));
+    assert_eq!(run.rows_bad, 5, "{:#?}", run.errors);
+    let on = |row: usize, col: &str| run.errors.iter().find(|e| e.row == row && e.column.starts_with(col)).unwrap_or_else(|| panic!("row {row} col {col}: {:#?}", run.errors)).reason.clone();
+    assert!(on(2, "D").contains("另一户"));
+    assert!(on(3, "C").contains("户主不在本表中"));
+    assert!(on(4, "D").contains("与户主关系应为"));
+    assert!(on(5, "C").contains("户主身份证号"));
+    assert!(on(6, "E").contains("家庭人口"));
+    assert_eq!((run.households_new, run.members_new), (0, 0));
+    assert!(commit(t, w, id2).is_err());
+    assert_eq!(households_of(t, w).len(), 4, "nothing half-written");
+});

@@ -55,6 +55,10 @@ pub struct DryRunOut {
     to_create: usize,
     to_update: usize,
     unchanged: usize,
+    /// Households the commit would create (household columns, 8.1.1).
+    households_new: usize,
+    /// People it would place in a household or whose relation to the head it would change.
+    members_new: usize,
     /// Every problem of every bad row.
     errors: Vec<RowErrorOut>,
 }
@@ -64,6 +68,8 @@ pub struct ReportOut {
     created: i64,
     updated: i64,
     unchanged: i64,
+    households_new: usize,
+    members_new: usize,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -117,12 +123,21 @@ impl ImportOut {
                 .iter()
                 .map(|(f, c)| (f.key().to_string(), *c))
                 .collect(),
+            report: (row.status == "committed").then(|| ReportOut {
+                created: row.created,
+                updated: row.updated,
+                unchanged: row.unchanged,
+                households_new: run.as_ref().map_or(0, |r| r.households_new),
+                members_new: run.as_ref().map_or(0, |r| r.members_new),
+            }),
             dry_run: run.filter(|_| status == "pending").map(|r| DryRunOut {
                 rows_total: r.rows_total,
                 rows_bad: r.rows_bad,
                 to_create: r.to_create,
                 to_update: r.to_update,
                 unchanged: r.unchanged,
+                households_new: r.households_new,
+                members_new: r.members_new,
                 errors: r
                     .errors
                     .into_iter()
@@ -132,11 +147,6 @@ impl ImportOut {
                         reason: e.reason,
                     })
                     .collect(),
-            }),
-            report: (row.status == "committed").then_some(ReportOut {
-                created: row.created,
-                updated: row.updated,
-                unchanged: row.unchanged,
             }),
             status,
             created_by: row.created_by_name,

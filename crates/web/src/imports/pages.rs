@@ -217,6 +217,8 @@ pub struct RunView {
     pub to_create: usize,
     pub to_update: usize,
     pub unchanged: usize,
+    pub households_new: usize,
+    pub members_new: usize,
     pub errors: Vec<ErrorRow>,
 }
 
@@ -227,6 +229,8 @@ struct DetailPage {
     i: ImportView,
     fields: Vec<FieldRow>,
     run: Option<RunView>,
+    /// Households created and memberships placed by the commit.
+    placed: (usize, usize),
     notice: Option<String>,
     pending: bool,
 }
@@ -263,12 +267,17 @@ fn detail_page(
             }
         })
         .collect();
+    let placed = run
+        .as_ref()
+        .map_or((0, 0), |r| (r.households_new, r.members_new));
     let run = run.filter(|_| pending).map(|r| RunView {
         rows_total: r.rows_total,
         rows_bad: r.rows_bad,
         to_create: r.to_create,
         to_update: r.to_update,
         unchanged: r.unchanged,
+        households_new: r.households_new,
+        members_new: r.members_new,
         errors: r
             .errors
             .into_iter()
@@ -284,6 +293,7 @@ fn detail_page(
         i,
         fields,
         run,
+        placed,
         notice,
         pending,
     }

@@ -85,7 +85,7 @@ http_test!(async fn the_xlsx_sample_is_checked_committed_and_reimported_without_
     assert_eq!(r.status(), 200);
     let done: Value = r.json().await.unwrap();
     assert_eq!(done["status"], "committed");
-    assert_eq!(done["report"], json!({"created": 8, "updated": 0, "unchanged": 0}));
+    assert_eq!(done["report"], json!({"created": 8, "updated": 0, "unchanged": 0, "households_new": 0, "members_new": 0}));
     assert_eq!(total(&worker).await, 8);
     // Rare characters kept, full-width digits and stray spaces cleaned, IDs stored as numbers whole.
     let l: Value = worker.get("/api/v1/persons?q=%E6%AC%A7%E9%98%B3").await.json().await.unwrap();
@@ -105,7 +105,7 @@ http_test!(async fn the_xlsx_sample_is_checked_committed_and_reimported_without_
     assert_eq!(v2["dry_run"]["unchanged"], 8);
     let id2 = v2["id"].as_i64().unwrap();
     let done2: Value = worker.post(&format!("/api/v1/imports/{id2}/commit"), json!({})).await.json().await.unwrap();
-    assert_eq!(done2["report"], json!({"created": 0, "updated": 0, "unchanged": 8}));
+    assert_eq!(done2["report"], json!({"created": 0, "updated": 0, "unchanged": 8, "households_new": 0, "members_new": 0}));
     assert_eq!(total(&worker).await, 8);
     // Committing again is a conflict; the list shows both imports.
     problem(worker.post(&format!("/api/v1/imports/{id}/commit"), json!({})).await, 409).await;
@@ -116,6 +116,54 @@ http_test!(async fn the_xlsx_sample_is_checked_committed_and_reimported_without_
     let audit = app.t.db.read(|c| shegong_store::audit::list(c, &shegong_domain::scope::Scope::new(vec![shegong_domain::org::OrgCode::parse("43").unwrap()]), &shegong_store::audit::Filter { action_prefix: Some("import".into()), include_unscoped: true, ..Default::default() }, shegong_store::query::Page::default())).unwrap();
     let text = serde_json::to_string(&audit.items.iter().map(|e| e.detail.clone()).collect::<Vec<_>>()).unwrap();
     assert!(!text.contains("欧阳") && !text.contains("430202"), "no personal data in audit details: {text}");
+});
+
+http_test!(async fn the_household_sample_puts_people_into_households_once(app) {
+    let worker = app.api("worker").await;
+    let v: Value = upload(&worker, "roster-households.xlsx", sample("roster-households.xlsx")).await.json().await.unwrap();
+    for (field, col) in [("name", 4), ("id_number", 5), ("household_no", 1), ("head_name", 2), ("head_id_number", 3), ("relation", 7), ("household_size", 8)] {
+        assert_eq!(v["mapping"][field], col, "{field}: {}", v["mapping"]);
+    }
+    let run = &v["dry_run"];
+    assert_eq!((run["rows_bad"].as_i64(), run["households_new"].as_i64(), run["members_new"].as_i64()), (Some(0), Some(4), Some(8)), "{run}");
+    let id = v["id"].as_i64().unwrap();
+    let done: Value = worker.post(&format!("/api/v1/imports/{id}/commit"), json!({})).await.json().await.unwrap();
+    assert_eq!(done["report"], json!({"created": 8, "updated": 0, "unchanged": 0, "households_new": 4, "members_new": 8}));
+    let hh: Value = worker.get("/api/v1/households").await.json().await.unwrap();
+    assert_eq!(hh["total"], 4, "{hh}");
+    // The page of the committed import shows the households.
+    let page = worker.c.get(app.url(&format!("/imports/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-households=\"4\"") && page.contains("data-members=\"8\""), "{page}");
+    // Again: no new household, no membership twice.
+    let v2: Value = upload(&worker, "roster-households.xlsx", sample("roster-households.xlsx")).await.json().await.unwrap();
+    assert_eq!((v2["dry_run"]["households_new"].as_i64(), v2["dry_run"]["members_new"].as_i64()), (Some(0), Some(0)));
+    let id2 = v2["id"].as_i64().unwrap();
+    let done2: Value = worker.post(&format!("/api/v1/imports/{id2}/commit"), json!({})).await.json().await.unwrap();
+    assert_eq!(done2["report"]["households_new"], 0);
+    let hh: Value = worker.get("/api/v1/households").await.json().await.unwrap();
+    assert_eq!(hh["total"], 4);
+    // Bad household columns: row, column and a Chinese reason in the dry run; the commit refuses.
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["姓名", "与户主关系", "家庭人口", "户编号"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in [["甲", "户主", "1", "X1"], ["乙", "邻居", "1", "X1"], ["丙", "子女", "1", "X1"]].iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(1 + r as u32, c as u16, *v).unwrap();
+        }
+    }
+    let v3: Value = upload(&worker, "bad.xlsx", wb.save_to_buffer().unwrap()).await.json().await.unwrap();
+    let errors = v3["dry_run"]["errors"].as_array().unwrap();
+    assert!(errors.iter().any(|e| e["row"] == 3 && e["column"] == "B(与户主关系)" && e["reason"].as_str().unwrap().contains("与户主关系应为")), "{errors:?}");
+    assert!(errors.iter().any(|e| e["row"] == 4 && e["column"] == "C(家庭人口)" && e["reason"].as_str().unwrap().contains("超过家庭人口")), "{errors:?}");
+    let id3 = v3["id"].as_i64().unwrap();
+    problem(worker.post(&format!("/api/v1/imports/{id3}/commit"), json!({})).await, 422).await;
+    // Another station's worker cannot see the import (404); a purchaser may not import (403).
+    let w2 = app.api("worker2").await;
+    problem(w2.post(&format!("/api/v1/imports/{id3}/commit"), json!({})).await, 404).await;
+    let p = app.api("purchaser").await;
+    problem(upload(&p, "roster-households.xlsx", sample("roster-households.xlsx")).await, 403).await;
 });
 
 http_test!(async fn the_xls_sample_is_imported(app) {
