@@ -475,6 +475,7 @@ struct VisitsPage {
     rows: Vec<DueView>,
     total: i64,
     pager: Pager,
+    export_href: Option<String>,
 }
 
 async fn visits(
@@ -535,6 +536,11 @@ async fn visits(
     .collect();
     Ok(Page(VisitsPage {
         c: Chrome::for_user(l, &info, "/care/visits"),
+        export_href: crate::exports::href(
+            &info,
+            "/care/visits/export.xlsx",
+            &[("status", Some(&status))],
+        ),
         tabs,
         rows,
         total: listing.total,
@@ -818,6 +824,7 @@ struct AlertsPage {
     rows: Vec<AlertRowView>,
     total: i64,
     pager: Pager,
+    export_href: Option<String>,
 }
 
 async fn alerts(
@@ -853,6 +860,11 @@ async fn alerts(
     let href = |p: i64| format!("/care/alerts?status={s}&page={p}");
     Ok(Page(AlertsPage {
         c: Chrome::for_user(l, &info, "/care/alerts"),
+        export_href: crate::exports::href(
+            &info,
+            "/care/alerts/export.xlsx",
+            &[("status", Some(s))],
+        ),
         all,
         rows,
         total: listing.total,

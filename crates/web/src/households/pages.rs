@@ -74,6 +74,7 @@ struct ListPage {
     total: i64,
     pager: Pager,
     can_create: bool,
+    export_href: Option<String>,
 }
 
 async fn list(
@@ -104,6 +105,7 @@ async fn list(
         total: listing.total,
         pager: Pager::new(page, listing.total, None, href),
         can_create: role_may(info.principal.role, Action::WriteRecord),
+        export_href: crate::exports::href(&info, "/households/export.xlsx", &[("q", Some(&q))]),
         q,
     })
     .into_response())
@@ -964,6 +966,7 @@ struct DuePage {
     rows: Vec<DueView>,
     total: i64,
     pager: Pager,
+    export_href: Option<String>,
 }
 
 async fn reviews_due(
@@ -1000,6 +1003,11 @@ async fn reviews_due(
         .collect();
     Ok(Page(DuePage {
         c: Chrome::for_user(l, &info, "/households/reviews"),
+        export_href: crate::exports::href(
+            &info,
+            "/households/reviews/export.xlsx",
+            &[("status", Some(status))],
+        ),
         status: status.to_string(),
         rows,
         total: listing.total,
