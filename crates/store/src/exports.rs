@@ -31,9 +31,9 @@ pub fn all<T>(mut page: impl FnMut(Page) -> StoreResult<Listing<T>>) -> StoreRes
         if l.total > MAX_ROWS {
             return Err(too_many(l.total));
         }
-        let got = l.items.len() as i64;
+        let empty = l.items.is_empty();
         out.extend(l.items);
-        if got < BATCH || out.len() as i64 >= l.total {
+        if empty || out.len() as i64 >= l.total {
             break;
         }
     }
