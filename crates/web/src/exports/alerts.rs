@@ -1,21 +1,12 @@
 //! Guardianship-gap alerts (`/care/alerts`, 8.3.1.2): open ones, or all, about children the user
 //! may see. The list names children in a gap; its export is audited like every export.
 
-use super::{Column, Sheet, code, col, grant, places, time};
-use crate::auth::Authed;
+use super::prelude::*;
 use crate::care::api::all_alerts;
-use crate::error::{AppError, Problem};
-use crate::extract::Q;
 use crate::persons::{ensure_reader, viewer};
-use crate::state::AppState;
-use axum::extract::State;
-use axum::response::Response;
-use serde::Deserialize;
-use serde_json::json;
 use shegong_domain::Msg;
 use shegong_domain::care::Gap;
 use shegong_store::care as store;
-use shegong_store::exports::all;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -2,18 +2,9 @@
 //! filters. Entries hold ids and field names only, so the export holds no personal data beyond
 //! usernames and addresses. Unlike reading the log, exporting it is itself audited.
 
-use super::{Column, Sheet, code, col, grant, time};
+use super::prelude::*;
 use crate::audit_log::{AuditQuery, action_label, check_access, criteria, outcome_label};
-use crate::auth::Authed;
-use crate::error::{AppError, Problem};
-use crate::extract::Q;
-use crate::state::AppState;
-use axum::extract::State;
-use axum::response::Response;
-use serde::Deserialize;
-use serde_json::json;
 use shegong_store::audit;
-use shegong_store::exports::all;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

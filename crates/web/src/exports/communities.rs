@@ -1,18 +1,9 @@
 //! Community profiles (`/communities`, 9.3.1.1): the villages in scope and whether each has a
 //! profile. Profiles hold no personal data.
 
-use super::{Column, Sheet, code, col, grant, time};
-use crate::auth::Authed;
-use crate::error::{AppError, Problem};
-use crate::extract::Q;
+use super::prelude::*;
 use crate::persons::ensure_reader;
-use crate::state::AppState;
-use axum::extract::State;
-use axum::response::Response;
-use serde::Deserialize;
-use serde_json::json;
 use shegong_store::communities as cs;
-use shegong_store::exports::all;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -1,17 +1,9 @@
 //! Likely duplicates (`/persons/duplicates`, 7.6.4): each pair as two rows with its number and
 //! reason, among the records the user may change, as on the page.
 
-use super::{Cell, Column, Sheet, code, col, grant, places};
-use crate::auth::Authed;
+use super::prelude::*;
 use crate::duplicates::ensure_writer;
-use crate::error::{AppError, Problem};
-use crate::extract::Q;
 use crate::persons::viewer;
-use crate::state::AppState;
-use axum::extract::State;
-use axum::response::Response;
-use serde::Deserialize;
-use serde_json::json;
 use shegong_store::duplicates;
 use shegong_store::exports;
 

@@ -1,18 +1,9 @@
 //! The household list (`/households`): households in scope, found by the head's name or the
 //! address; a head hidden from the user (a confidential record not assigned to them) stays blank.
 
-use super::{Column, Sheet, code, col, grant, places, time};
-use crate::auth::Authed;
-use crate::error::{AppError, Problem};
-use crate::extract::Q;
+use super::prelude::*;
 use crate::households::check_search;
 use crate::persons::{ensure_reader, viewer};
-use crate::state::AppState;
-use axum::extract::State;
-use axum::response::Response;
-use serde::Deserialize;
-use serde_json::json;
-use shegong_store::exports::all;
 use shegong_store::households as hs;
 
 #[derive(Deserialize, utoipa::IntoParams)]

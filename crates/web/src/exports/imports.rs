@@ -1,17 +1,8 @@
 //! The import history (`/imports`, 7.6.4): the imports of the stations in the user's scope. The
 //! rows are counts; the people imported are in the person list's export.
 
-use super::{Column, Sheet, code, col, grant, places, time};
-use crate::auth::Authed;
-use crate::error::{AppError, Problem};
-use crate::extract::Q;
+use super::prelude::*;
 use crate::imports::{ensure_importer, status, status_label};
-use crate::state::AppState;
-use axum::extract::State;
-use axum::response::Response;
-use serde::Deserialize;
-use serde_json::json;
-use shegong_store::exports::all;
 use shegong_store::imports;
 
 /// No filters: the list has none.

@@ -22,6 +22,20 @@ mod transfers;
 mod users;
 mod visits;
 
+/// What every list's export uses.
+mod prelude {
+    pub use super::{Cell, Column, Sheet, code, col, grant, places, time};
+    pub use crate::auth::Authed;
+    pub use crate::error::{AppError, Problem};
+    pub use crate::extract::Q;
+    pub use crate::state::AppState;
+    pub use axum::extract::State;
+    pub use axum::response::Response;
+    pub use serde::Deserialize;
+    pub use serde_json::json;
+    pub use shegong_store::exports::all;
+}
+
 use crate::auth::AuthInfo;
 use crate::error::AppError;
 use crate::state::AppState;

@@ -1,15 +1,7 @@
 //! The person list (`/persons`): the people the user can see, with the list's filters.
 
-use super::{Cell, Column, Sheet, code, col, grant};
-use crate::auth::Authed;
-use crate::error::{AppError, Problem};
-use crate::extract::Q;
+use super::prelude::*;
 use crate::persons::{ListQuery, viewer};
-use crate::state::AppState;
-use axum::extract::State;
-use axum::response::Response;
-use serde::Deserialize;
-use serde_json::json;
 use shegong_domain::dates;
 use shegong_store::exports::{self, ExportRow};
 

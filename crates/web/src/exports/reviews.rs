@@ -1,20 +1,11 @@
 //! Assistance reviews due and overdue (`/households/reviews`, 8.1.1.2), as the station's list.
 
-use super::{Column, Sheet, code, col, grant, places};
-use crate::auth::Authed;
-use crate::error::{AppError, Problem};
-use crate::extract::Q;
+use super::prelude::*;
 use crate::households::api::due_out;
 use crate::households::due_filter;
 use crate::persons::{ensure_reader, viewer};
-use crate::state::AppState;
-use axum::extract::State;
-use axum::response::Response;
-use serde::Deserialize;
-use serde_json::json;
 use shegong_domain::dates;
 use shegong_domain::household::{REVIEW_RESULTS, label};
-use shegong_store::exports::all;
 use shegong_store::households as hs;
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -1,18 +1,10 @@
 //! Transfers between stations (`/transfers`) touching the user's scope. A person's name shows as
 //! in the list; with `reveal=1` the full ID number only of people whose record the user may see.
 
-use super::{Column, Sheet, code, col, grant, places, time};
-use crate::auth::Authed;
-use crate::error::{AppError, Problem};
-use crate::extract::Q;
+use super::prelude::*;
 use crate::persons::{ensure_reader, viewer};
-use crate::state::AppState;
 use crate::transfers::{filters, listed, sees};
-use axum::extract::State;
-use axum::response::Response;
-use serde::Deserialize;
-use serde_json::json;
-use shegong_store::exports::{self, all};
+use shegong_store::exports;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

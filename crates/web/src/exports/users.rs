@@ -1,18 +1,9 @@
 //! The accounts list (`/users`): accounts in the user's scope, with the list's filters. No
 //! password data, codes or tokens are ever exported.
 
-use super::{Column, Sheet, code, col, grant, places, time};
-use crate::auth::Authed;
-use crate::error::{AppError, Problem};
-use crate::extract::Q;
-use crate::state::AppState;
+use super::prelude::*;
 use crate::users::{ListParams, ensure_viewer};
-use axum::extract::State;
-use axum::response::Response;
-use serde::Deserialize;
-use serde_json::json;
 use shegong_domain::clock;
-use shegong_store::exports::all;
 use shegong_store::users;
 
 #[derive(Deserialize, utoipa::IntoParams)]

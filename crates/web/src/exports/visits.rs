@@ -1,20 +1,11 @@
 //! Old people's visits due and overdue (`/care/visits`, 8.2.1.1), as the station's list.
 
-use super::{Column, Sheet, code, col, grant, places};
-use crate::auth::Authed;
+use super::prelude::*;
 use crate::care::api::status_of;
 use crate::care::due_filter;
-use crate::error::{AppError, Problem};
-use crate::extract::Q;
 use crate::persons::{ensure_reader, viewer};
-use crate::state::AppState;
-use axum::extract::State;
-use axum::response::Response;
-use serde::Deserialize;
-use serde_json::json;
 use shegong_domain::{care, dates};
 use shegong_store::care as store;
-use shegong_store::exports::all;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
