@@ -245,3 +245,37 @@ db_test!(fn categories_of_list_rows_and_added_categories(t) {
     assert_eq!(list, vec![("veteran_family".to_string(), "优抚对象".to_string(), "veteran family".to_string())]);
     assert!(t.db.read(|c| persons::known_category(c, "veteran_family")).unwrap());
 });
+
+db_test!(fn an_export_takes_every_page_and_reveals_only_when_asked(t) {
+    let (w, _, w2) = seed_users(t);
+    for i in 0..3 {
+        add(t, w, "430202001001", PersonInput {
+            phone: (i == 0).then(|| "13812345678".to_string()),
+            id_number: (i == 0).then(|| "11010519491231002X".to_string()),
+            ..named(&format!("甲{i}"))
+        }).unwrap();
+    }
+    add(t, w2, "430202002003", named("乙")).unwrap();
+    let v = viewer(w, &["430202001"], false);
+    let keys = t.keys.clone();
+    // The list's own query, page by page: every row, in the list's order, nothing out of scope.
+    let all = t.db.read(|c| shegong_store::exports::all(|p| persons::search(c, &keys, &v, &Filter::default(), Page { per_page: 2, ..p }))).unwrap();
+    assert_eq!(all.len(), 3);
+    let masked = t.db.read(|c| shegong_store::exports::rows(c, &keys, &v, &Filter::default(), false)).unwrap();
+    assert_eq!(masked.len(), 3);
+    assert!(masked.iter().all(|r| r.revealed.is_none() && r.place == "文化路社区居委会"));
+    let full = t.db.read(|c| shegong_store::exports::rows(c, &keys, &v, &Filter::default(), true)).unwrap();
+    let first = full.iter().find(|r| r.person.name == "甲0").unwrap();
+    let n = first.revealed.clone().unwrap();
+    assert_eq!((n.id_number.as_deref(), n.phone.as_deref()), (Some("11010519491231002X"), Some("13812345678")));
+    let ids: Vec<i64> = full.iter().map(|r| r.person.id).collect();
+    let numbers = t.db.read(|c| shegong_store::exports::numbers(c, &keys, &ids)).unwrap();
+    assert_eq!(numbers.len(), 3);
+    assert_eq!(numbers.values().filter(|n| n.phone.is_some()).count(), 1);
+    // More than an export holds: refused with the reason, as a bad filter.
+    let big = shegong_store::exports::all(|_| Ok(shegong_store::query::Listing::<i64> { items: vec![1], total: shegong_store::exports::MAX_ROWS + 1 }));
+    match big {
+        Err(StoreError::Invalid(i)) => assert!(i.errors[0].message.zh.contains("超过一次导出的上限")),
+        other => panic!("{other:?}"),
+    }
+});

@@ -139,6 +139,8 @@ pub struct View {
     actions: Vec<Choice>,
     outcomes: Vec<Choice>,
     unscoped: bool,
+    /// The export of the entries shown, with the same filters.
+    export_href: Option<String>,
 }
 
 impl View {
@@ -206,6 +208,7 @@ async fn audit_page(
         actions,
         outcomes,
         unscoped: super::sees_unscoped(&info),
+        export_href: None,
     };
     let mut status = StatusCode::OK;
     match super::criteria(&info, &q) {
@@ -215,6 +218,18 @@ async fn audit_page(
             v.total = listing.total;
             v.pager = Pager::new(page, listing.total, Some("audit-results"), |p| v.f.href(p));
             v.rows = listing.items.into_iter().map(|e| Row::of(l, e)).collect();
+            v.export_href = crate::exports::href(
+                &info,
+                "/audit/export.xlsx",
+                &[
+                    ("actor", q.actor.as_deref()),
+                    ("action", q.action.as_deref()),
+                    ("outcome", q.outcome.as_deref()),
+                    ("org_code", q.org_code.as_deref()),
+                    ("from", q.from.as_deref()),
+                    ("until", q.until.as_deref()),
+                ],
+            );
         }
         Err(bad) => {
             status = StatusCode::UNPROCESSABLE_ENTITY;

@@ -129,7 +129,7 @@ pub struct ElderlyOut {
 }
 
 /// The status of a due date string, today.
-fn status_of(due: &str) -> care::VisitStatus {
+pub(crate) fn status_of(due: &str) -> care::VisitStatus {
     let today = dates::today();
     dates::parse(due)
         .map(|d| care::visit_status(d, today))
@@ -661,7 +661,7 @@ pub struct AlertList {
     total: i64,
 }
 
-pub(super) fn all_alerts(status: Option<&str>) -> Result<bool, crate::error::AppError> {
+pub(crate) fn all_alerts(status: Option<&str>) -> Result<bool, crate::error::AppError> {
     match status.map(str::trim).unwrap_or_default() {
         "" | "open" => Ok(false),
         "all" => Ok(true),

@@ -663,6 +663,7 @@ struct VisitsPage {
     rows: Vec<DueView>,
     total: i64,
     pager: Pager,
+    export_href: Option<String>,
 }
 
 async fn visits(
@@ -723,6 +724,11 @@ async fn visits(
     .collect();
     Ok(Page(VisitsPage {
         c: Chrome::for_user(l, &info, "/care/visits"),
+        export_href: crate::exports::href(
+            &info,
+            "/care/visits/export.xlsx",
+            &[("status", Some(&status))],
+        ),
         tabs,
         rows,
         total: listing.total,
@@ -1006,6 +1012,7 @@ struct AlertsPage {
     rows: Vec<AlertRowView>,
     total: i64,
     pager: Pager,
+    export_href: Option<String>,
 }
 
 async fn alerts(
@@ -1041,6 +1048,11 @@ async fn alerts(
     let href = |p: i64| format!("/care/alerts?status={s}&page={p}");
     Ok(Page(AlertsPage {
         c: Chrome::for_user(l, &info, "/care/alerts"),
+        export_href: crate::exports::href(
+            &info,
+            "/care/alerts/export.xlsx",
+            &[("status", Some(s))],
+        ),
         all,
         rows,
         total: listing.total,

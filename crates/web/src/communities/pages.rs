@@ -36,6 +36,7 @@ pub struct Row {
 #[template(path = "communities_list.html")]
 struct ListPage {
     c: Chrome,
+    export_href: Option<String>,
     q: String,
     rows: Vec<Row>,
     total: i64,
@@ -60,6 +61,7 @@ async fn list(
     let href = |n: i64| format!("/communities?q={}&page={n}", url_encode(&q));
     Ok(Page(ListPage {
         c: Chrome::for_user(l, &info, "/communities"),
+        export_href: crate::exports::href(&info, "/communities/export.xlsx", &[("q", Some(&q))]),
         rows: listing
             .items
             .into_iter()

@@ -13,7 +13,7 @@ use shegong_domain::policy::{Action, role_may};
 use shegong_store::audit::{self, Event};
 use shegong_store::duplicates::{self, Pair};
 
-fn ensure_writer(info: &AuthInfo) -> Result<(), AppError> {
+pub(crate) fn ensure_writer(info: &AuthInfo) -> Result<(), AppError> {
     if role_may(info.principal.role, Action::WriteRecord) {
         Ok(())
     } else {

@@ -35,6 +35,7 @@ struct ListPage {
     c: Chrome,
     pairs: Vec<PairView>,
     max: usize,
+    export_href: Option<String>,
 }
 
 async fn list(
@@ -64,6 +65,7 @@ async fn list(
         c: Chrome::for_user(l, &info, "/persons/duplicates"),
         pairs,
         max: shegong_store::duplicates::MAX_PAIRS,
+        export_href: crate::exports::href(&info, "/persons/duplicates/export.xlsx", &[]),
     })
     .into_response())
 }

@@ -517,7 +517,14 @@ pub async fn list(
     page: Page,
 ) -> Result<Listing<Summary>, AppError> {
     ensure_reader(info)?;
-    if q.as_ref().is_some_and(|q| q.chars().count() > 50) {
+    check_search(q.as_deref())?;
+    let v = viewer(info);
+    st.read(move |c| hs::list(c, &v, q.as_deref(), page)).await
+}
+
+/// The list's search: at most 50 characters.
+pub fn check_search(q: Option<&str>) -> Result<(), AppError> {
+    if q.is_some_and(|q| q.chars().count() > 50) {
         return Err(AppError::invalid(
             "q",
             Msg::new(
@@ -526,8 +533,7 @@ pub async fn list(
             ),
         ));
     }
-    let v = viewer(info);
-    st.read(move |c| hs::list(c, &v, q.as_deref(), page)).await
+    Ok(())
 }
 
 /// The household of a person the caller may see, for a link from the person's page.

@@ -87,6 +87,7 @@ struct ListPage {
     total: i64,
     pager: Pager,
     can_create: bool,
+    export_href: Option<String>,
 }
 
 async fn list(
@@ -117,6 +118,7 @@ async fn list(
         total: listing.total,
         pager: Pager::new(page, listing.total, None, href),
         can_create: role_may(info.principal.role, Action::WriteRecord),
+        export_href: crate::exports::href(&info, "/households/export.xlsx", &[("q", Some(&q))]),
         q,
     })
     .into_response())
@@ -1261,6 +1263,7 @@ struct DuePage {
     rows: Vec<DueView>,
     total: i64,
     pager: Pager,
+    export_href: Option<String>,
 }
 
 async fn reviews_due(
@@ -1297,6 +1300,11 @@ async fn reviews_due(
         .collect();
     Ok(Page(DuePage {
         c: Chrome::for_user(l, &info, "/households/reviews"),
+        export_href: crate::exports::href(
+            &info,
+            "/households/reviews/export.xlsx",
+            &[("status", Some(status))],
+        ),
         status: status.to_string(),
         rows,
         total: listing.total,

@@ -83,6 +83,7 @@ struct ListPage {
     page: i64,
     prev: Option<String>,
     next: Option<String>,
+    export_href: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +103,7 @@ async fn list(
     let pages = ((listing.total + page.per_page - 1) / page.per_page).max(1);
     Ok(Page(ListPage {
         c: Chrome::for_user(l, &info, "/imports"),
+        export_href: crate::exports::href(&info, "/imports/export.xlsx", &[]),
         rows: listing
             .items
             .iter()

@@ -149,19 +149,21 @@ fn page_href(p: &ListQuery, page: i64) -> String {
 
 fn filter_href(path: &str, p: &ListQuery, page: i64) -> String {
     let per_page = p.per_page.map(|n| n.to_string());
-    list_href(
-        path,
-        &[
-            ("q", p.q.as_deref()),
-            ("category", p.category.as_deref()),
-            ("org_code", p.org_code.as_deref()),
-            ("age_min", p.age_min.as_deref()),
-            ("age_max", p.age_max.as_deref()),
-            ("sensitivity", p.sensitivity.as_deref()),
-            ("per_page", per_page.as_deref()),
-        ],
-        page,
-    )
+    let mut params = filters(p).to_vec();
+    params.push(("per_page", per_page.as_deref()));
+    list_href(path, &params, page)
+}
+
+/// The list's filters as query parameters (the export takes the same).
+fn filters(p: &ListQuery) -> [(&'static str, Option<&str>); 6] {
+    [
+        ("q", p.q.as_deref()),
+        ("category", p.category.as_deref()),
+        ("org_code", p.org_code.as_deref()),
+        ("age_min", p.age_min.as_deref()),
+        ("age_max", p.age_max.as_deref()),
+        ("sensitivity", p.sensitivity.as_deref()),
+    ]
 }
 
 async fn results(
@@ -249,15 +251,7 @@ async fn list(
         places: place_opts(&places, p.org_code.as_deref().unwrap_or_default()),
         sensitivities: sensitivity_opts(l, p.sensitivity.as_deref().unwrap_or_default()),
         may_write: role_may(info.principal.role, Action::WriteRecord),
-        export_href: role_may(info.principal.role, Action::ExportRecords).then(|| {
-            let filters_only = ListQuery {
-                per_page: None,
-                ..p.clone()
-            };
-            let all = filter_href("/persons/export.xlsx", &filters_only, 1);
-            let filters = all.strip_suffix("page=1").unwrap_or(&all);
-            filters.trim_end_matches(['&', '?']).to_string()
-        }),
+        export_href: crate::exports::href(&info, "/persons/export.xlsx", &filters(&p)),
         r,
     };
     Ok((status, Page(page)).into_response())

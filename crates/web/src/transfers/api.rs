@@ -1,17 +1,16 @@
 //! `/api/v1/transfers`.
 
 use crate::auth::Authed;
-use crate::error::{ApiResult, AppError, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, P, Q};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use shegong_domain::Msg;
 use shegong_domain::moves::Status;
 use shegong_store::query::Page;
-use shegong_store::transfers::{Listed, TransferRow, Which};
+use shegong_store::transfers::{Listed, TransferRow};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -102,26 +101,7 @@ async fn list(
     Authed(info): Authed,
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<TransferList>> {
-    let which = match q.which.as_deref().unwrap_or("all") {
-        "to_decide" => Which::ToDecide,
-        "asked" => Which::Asked,
-        "all" | "" => Which::All,
-        _ => {
-            return Err(AppError::invalid(
-                "box",
-                Msg::new(
-                    "box 应为 to_decide、asked 或 all",
-                    "box is to_decide, asked or all",
-                ),
-            ));
-        }
-    };
-    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(Status::from_id(s).ok_or_else(|| {
-            AppError::invalid("status", Msg::new("未知的状态", "unknown status"))
-        })?),
-        None => None,
-    };
+    let (which, status) = super::filters(q.which.as_deref(), q.status.as_deref())?;
     let l = super::list(&st, &info, which, status, Page::new(q.page, q.per_page)).await?;
     Ok(Json(TransferList {
         total: l.total,

@@ -16,9 +16,10 @@ use shegong_domain::org::{OrgCode, OrgLevel};
 use shegong_domain::policy::{Action, Target, role_may};
 use shegong_domain::{Invalid, Msg, dates, text};
 use shegong_store::audit::{self, Event};
+use shegong_store::persons::Viewer;
 use shegong_store::query::{Listing, Page};
 use shegong_store::transfers::{self, Listed, NewTransfer, TransferRow, Which};
-use shegong_store::{StoreError, org};
+use shegong_store::{DbConn, StoreError, StoreResult, org};
 
 fn reason(r: &str, inv: &mut Invalid) -> String {
     inv.check("reason", text::notes(r, 500)).unwrap_or_default()
@@ -240,14 +241,59 @@ pub async fn list(
 ) -> Result<Listing<Listed>, AppError> {
     persons::ensure_reader(info)?;
     let v = viewer(info);
-    let scope = info.principal.scope.clone();
-    st.read(move |c| {
-        let sees = |c: &mut shegong_store::DbConn, pid: i64| {
-            Ok(shegong_store::persons::get(c, &v, pid).is_ok())
-        };
-        transfers::list(c, &scope, which, status, page, &sees)
-    })
-    .await
+    st.read(move |c| listed(c, &v, which, status, page)).await
+}
+
+/// The list's query: a person's name shows only to whoever may see the record (or receives it).
+pub fn listed(
+    c: &mut DbConn,
+    v: &Viewer,
+    which: Which,
+    status: Option<Status>,
+    page: Page,
+) -> StoreResult<Listing<Listed>> {
+    let sees = |c: &mut DbConn, pid: i64| Ok(sees(c, v, pid));
+    transfers::list(c, &v.scope, which, status, page, &sees)
+}
+
+/// Whether the viewer may see a person's record.
+pub fn sees(c: &mut DbConn, v: &Viewer, person_id: i64) -> bool {
+    shegong_store::persons::get(c, v, person_id).is_ok()
+}
+
+/// The list's filters: `box` (`to_decide`, `asked` or `all`, the default) and `status`.
+pub fn filters(
+    which: Option<&str>,
+    status: Option<&str>,
+) -> Result<(Which, Option<Status>), AppError> {
+    let mut inv = Invalid::new();
+    let which = match which.unwrap_or("all") {
+        "to_decide" => Which::ToDecide,
+        "asked" => Which::Asked,
+        "all" | "" => Which::All,
+        _ => {
+            inv.add(
+                "box",
+                Msg::new(
+                    "box 应为 to_decide、asked 或 all",
+                    "box is to_decide, asked or all",
+                ),
+            );
+            Which::All
+        }
+    };
+    let status = match status.filter(|s| !s.is_empty()) {
+        Some(s) => {
+            let st = Status::from_id(s);
+            if st.is_none() {
+                inv.add("status", Msg::new("未知的状态", "unknown status"));
+            }
+            st
+        }
+        None => None,
+    };
+    inv.into_result()?;
+    Ok((which, status))
 }
 
 pub fn parse_decision(s: &str) -> Result<Decision, AppError> {

@@ -97,6 +97,7 @@ struct ListPage {
     asked: Vec<Row>,
     settled: Vec<Row>,
     may_write: bool,
+    export_href: Option<String>,
 }
 
 async fn list(
@@ -135,6 +136,7 @@ async fn list(
         asked,
         settled,
         may_write: role_may(info.principal.role, Action::WriteRecord),
+        export_href: crate::exports::href(&info, "/transfers/export.xlsx", &[]),
     })
     .into_response())
 }

@@ -158,14 +158,21 @@ pub async fn list(
     info: &AuthInfo,
     params: &ListParams,
 ) -> Result<Listing<User>, AppError> {
-    if !role_may(info.principal.role, Action::ViewUsers) {
-        return Err(AppError::forbidden());
-    }
+    ensure_viewer(info)?;
     let (filter, page) = params.filter()?;
     let scope = info.principal.scope.clone();
     let now = clock::now();
     st.read(move |c| users::list(c, &scope, &filter, page, now))
         .await
+}
+
+/// `Action::ViewUsers` for the user's role.
+pub fn ensure_viewer(info: &AuthInfo) -> Result<(), AppError> {
+    if role_may(info.principal.role, Action::ViewUsers) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
 }
 
 /// One account in scope.

@@ -123,6 +123,7 @@ struct ListPage {
     f: FilterView,
     roles: Vec<RoleOpt>,
     can_create: bool,
+    export_href: Option<String>,
     r: Results<UserView>,
 }
 
@@ -136,17 +137,19 @@ struct ListFragment {
 
 fn page_href(p: &ListParams, page: i64) -> String {
     let per_page = p.per_page.map(|n| n.to_string());
-    list_href(
-        "/users",
-        &[
-            ("q", p.q.as_deref()),
-            ("role", p.role.as_deref()),
-            ("org_code", p.org_code.as_deref()),
-            ("locked", p.locked.as_deref()),
-            ("per_page", per_page.as_deref()),
-        ],
-        page,
-    )
+    let mut params = filters(p).to_vec();
+    params.push(("per_page", per_page.as_deref()));
+    list_href("/users", &params, page)
+}
+
+/// The list's filters as query parameters (the export takes the same).
+fn filters(p: &ListParams) -> [(&'static str, Option<&str>); 4] {
+    [
+        ("q", p.q.as_deref()),
+        ("role", p.role.as_deref()),
+        ("org_code", p.org_code.as_deref()),
+        ("locked", p.locked.as_deref()),
+    ]
 }
 
 async fn list(
@@ -191,6 +194,7 @@ async fn list(
         roles: role_opts(l, &Role::ALL, &f.role),
         f,
         can_create: !super::assignable_roles(&info.principal).is_empty(),
+        export_href: crate::exports::href(&info, "/users/export.xlsx", &filters(&p)),
         r,
     };
     Ok((status, Page(page)).into_response())

@@ -387,7 +387,7 @@ http_test!(async fn guardianship_pages_and_the_report_form(app) {
     assert!(html.contains("符合事实无人抚养儿童条件") && html.contains("未满 8 周岁儿童处于无人看护状态"));
     let html = worker.get("/care/alerts").await.text().await.unwrap();
     assert!(html.contains("钱小花"));
-    let alert = between(&html, "href=\"/care/alerts/", "\"");
+    let alert = between(&html, "class=\"button small\" href=\"/care/alerts/", "\"");
     let apage = format!("/care/alerts/{alert}");
     assert!(worker.get(&apage).await.text().await.unwrap().contains("记录报告"));
     let r = form(&worker, &format!("{apage}/report"), &[("reported_by", "王社工"), ("department", "荷塘区民政局"), ("reported_on", &day(1)), ("method", "phone")]).await;

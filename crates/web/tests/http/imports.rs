@@ -405,8 +405,8 @@ http_test!(async fn the_person_list_exports_to_xlsx_masked_unless_revealed_and_a
     assert_eq!(r.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
     let rows = sheet_rows(&r.bytes().await.unwrap());
-    assert_eq!(rows[0][0], "姓名");
-    assert_eq!(rows[0][4], "身份证号");
+    assert_eq!(rows[0][0], "姓名 (Name)");
+    assert_eq!(rows[0][4], "身份证号 (ID number)");
     let people = &rows[1..];
     assert_eq!(people.len(), 8, "only the worker's station");
     assert!(people.iter().all(|p| p[4].contains("**********") || p[4].is_empty()), "masked: {people:?}");
