@@ -58,15 +58,17 @@ run('care', async ({ page, base, log, shot }) => {
   await page.getByRole('link', { name: /儿童监护档案/ }).click();
   await page.locator('#living_situation').selectOption('unattended');
   await Promise.all([page.waitForURL(/\/guardianship/), page.locator('form[action$="/guardianship"] button[type=submit]').click()]);
+  // The demo station has alerts of its own: this child's row is the one that matters.
+  const row = page.locator('tr', { has: page.getByRole('link', { name: '小宝', exact: true }) });
+  const open = row.locator('a.button[href^="/care/alerts/"]');
   await page.goto(`${base}/care/alerts`);
-  const open = page.locator('a[href^="/care/alerts/"]');
-  if ((await open.count()) !== 1) throw new Error(`expected one open alert, found ${await open.count()}`);
+  if ((await open.count()) !== 1) throw new Error(`expected one open alert for the child, found ${await open.count()}`);
   await shot('care-alerts');
-  await open.first().click();
+  await open.click();
   await page.locator('#reported_by').fill('王社工');
   await page.locator('#department').fill('街道派出所');
   await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/report')), page.getByRole('button', { name: '记录报告' }).click()]);
   await page.goto(`${base}/care/alerts`);
-  if ((await page.locator('a[href^="/care/alerts/"]').count()) !== 0) throw new Error('the alert is still open after the report');
+  if ((await open.count()) !== 0) throw new Error('the alert is still open after the report');
   log('gap alert raised, reported, closed');
 });
