@@ -10,11 +10,11 @@ use shegong_domain::role::Role;
 use shegong_domain::scope::Scope;
 use shegong_store::assessments::{self as store, DueFilter};
 use shegong_store::audit::Actor;
+use shegong_store::db_test;
 use shegong_store::persons::{self, Viewer};
 use shegong_store::query::Page;
 use shegong_store::testing::TestDb;
 use shegong_store::users::{self, NewUser};
-use shegong_store::db_test;
 use time::Duration;
 
 fn viewer(user_id: i64, code: &str, head: bool) -> Viewer {
@@ -81,13 +81,19 @@ fn barthel(t: &TestDb, uid: i64, id: i64, on: time::Date, pick: usize) -> i64 {
         answers: d
             .items
             .iter()
-            .map(|i| (i.code.clone(), i.options[pick.min(i.options.len() - 1)].code.clone()))
+            .map(|i| {
+                (
+                    i.code.clone(),
+                    i.options[pick.min(i.options.len() - 1)].code.clone(),
+                )
+            })
             .collect(),
         assessors: vec!["王芳".into(), "李强".into()],
         ..Default::default()
     };
     let a = assessment::validate(d, &input, day(0)).unwrap();
-    t.db.write(|c| store::record(c, id, &a, &actor(uid), 5)).unwrap()
+    t.db.write(|c| store::record(c, id, &a, &actor(uid), 5))
+        .unwrap()
 }
 
 db_test!(fn assessments_are_kept_over_time_and_the_last_one_sets_the_due_date(t) {

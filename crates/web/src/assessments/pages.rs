@@ -113,8 +113,14 @@ fn chart(l: Lang, def: &Definition, rows: &[&Record]) -> Chart {
         points,
         top: hi.to_string(),
         bottom: lo.to_string(),
-        first: rows.first().map(|r| r.assessed_on.clone()).unwrap_or_default(),
-        last: rows.last().map(|r| r.assessed_on.clone()).unwrap_or_default(),
+        first: rows
+            .first()
+            .map(|r| r.assessed_on.clone())
+            .unwrap_or_default(),
+        last: rows
+            .last()
+            .map(|r| r.assessed_on.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -343,7 +349,12 @@ async fn render_form(
                         .iter()
                         .map(|o| Opt {
                             code: o.code.clone(),
-                            label: format!("{}({} {})", l.t(&o.zh, &o.en), o.points, l.t("分", "pt")),
+                            label: format!(
+                                "{}({} {})",
+                                l.t(&o.zh, &o.en),
+                                o.points,
+                                l.t("分", "pt")
+                            ),
                             selected: o.code == chosen,
                         })
                         .collect(),
@@ -392,11 +403,10 @@ async fn save(
 ) -> Result<Response, AppError> {
     let f = FormData(f);
     let code = f.one("code");
-    let answers: Vec<(String, String)> = f
-        .0
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix(ANSWER_PREFIX)?.to_string(), v.clone())))
-        .collect();
+    let answers: Vec<(String, String)> =
+        f.0.iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(ANSWER_PREFIX)?.to_string(), v.clone())))
+            .collect();
     let supports = f.rows(&["support_kind", "support_source", "support_what"]);
     let input = AssessmentInput {
         assessed_on: f.one("assessed_on"),

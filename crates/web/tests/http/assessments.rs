@@ -10,15 +10,35 @@ use serde_json::{Value, json};
 /// Barthel answers: every item at its highest (`full`) or second answer.
 fn barthel(full: bool) -> Value {
     let high = [
-        ("feeding", "10"), ("bathing", "5"), ("grooming", "5"), ("dressing", "10"), ("bowels", "10"),
-        ("bladder", "10"), ("toilet", "10"), ("transfer", "15"), ("walking", "15"), ("stairs", "10"),
+        ("feeding", "10"),
+        ("bathing", "5"),
+        ("grooming", "5"),
+        ("dressing", "10"),
+        ("bowels", "10"),
+        ("bladder", "10"),
+        ("toilet", "10"),
+        ("transfer", "15"),
+        ("walking", "15"),
+        ("stairs", "10"),
     ];
     let second = [
-        ("feeding", "5"), ("bathing", "0"), ("grooming", "0"), ("dressing", "5"), ("bowels", "5"),
-        ("bladder", "5"), ("toilet", "5"), ("transfer", "10"), ("walking", "10"), ("stairs", "5"),
+        ("feeding", "5"),
+        ("bathing", "0"),
+        ("grooming", "0"),
+        ("dressing", "5"),
+        ("bowels", "5"),
+        ("bladder", "5"),
+        ("toilet", "5"),
+        ("transfer", "10"),
+        ("walking", "10"),
+        ("stairs", "5"),
     ];
     let pick = if full { high } else { second };
-    Value::Object(pick.iter().map(|(k, v)| (k.to_string(), json!(v))).collect())
+    Value::Object(
+        pick.iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect(),
+    )
 }
 
 fn body(answers: Value, on: &str, assessors: &[&str]) -> Value {
@@ -26,7 +46,12 @@ fn body(answers: Value, on: &str, assessors: &[&str]) -> Value {
 }
 
 async fn count(api: &Api, id: i64) -> usize {
-    let v: Value = api.get(&format!("/api/v1/persons/{id}/assessments")).await.json().await.unwrap();
+    let v: Value = api
+        .get(&format!("/api/v1/persons/{id}/assessments"))
+        .await
+        .json()
+        .await
+        .unwrap();
     v["items"].as_array().unwrap().len()
 }
 
@@ -131,7 +156,8 @@ http_test!(async fn bad_answers_are_refused_with_nothing_changed(app) {
     assert_eq!(fields(&v), ["assessed_on"]);
     let v = problem(worker.post(&path, json!({"code": "phq9", "assessed_on": day(0), "answers": {}, "assessors": ["王芳"]})).await, 422).await;
     assert_eq!(fields(&v), ["code"]);
-    problem(worker.post(&path, json!({"code": "barthel", "assessed_on": day(0), "answers": {}, "assessors": [], "score": 100})).await, 422).await;
+    // A score cannot be sent: the system computes it.
+    problem(worker.post(&path, json!({"code": "barthel", "assessed_on": day(0), "answers": barthel(false), "assessors": ["王芳", "李强"], "score": 100})).await, 400).await;
     assert_eq!(count(&worker, id).await, 0);
     assert_eq!(app.audit_count("assessment.create"), 0);
     assert!(!timeline_kinds(&worker, id).await.iter().any(|k| k == "assessment"));
