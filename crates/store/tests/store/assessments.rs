@@ -1,77 +1,14 @@
 //! Standard assessments (issue 4 point 4): kept with their definition's version, score and band;
 //! a person's assessments over time; re-assessments due (Barthel every 6 months, 8.2.3.1).
 
-use super::*;
+use super::care::{actor, add, day, seed, viewer};
 use shegong_domain::assessment::{self, AssessmentInput};
 use shegong_domain::dates;
-use shegong_domain::org::OrgCode;
-use shegong_domain::person::{self, PersonInput};
-use shegong_domain::role::Role;
-use shegong_domain::scope::Scope;
 use shegong_store::assessments::{self as store, DueFilter};
-use shegong_store::audit::Actor;
 use shegong_store::db_test;
-use shegong_store::persons::{self, Viewer};
+use shegong_store::persons;
 use shegong_store::query::Page;
 use shegong_store::testing::TestDb;
-use shegong_store::users::{self, NewUser};
-use time::Duration;
-
-fn viewer(user_id: i64, code: &str, head: bool) -> Viewer {
-    Viewer {
-        user_id,
-        scope: Scope::new(vec![OrgCode::parse(code).unwrap()]),
-        all_confidential: head,
-    }
-}
-
-fn actor(uid: i64) -> Actor {
-    Actor {
-        user_id: Some(uid),
-        name: "王芳".into(),
-        ip: "t".into(),
-    }
-}
-
-fn seed(t: &TestDb) -> (i64, i64) {
-    load_hetang(&t.db);
-    t.db.write(|c| {
-        let mk = |c: &mut shegong_store::DbConn, u: &str| {
-            users::create(
-                c,
-                &NewUser {
-                    username: u,
-                    display_name: u,
-                    role: Role::SocialWorker,
-                    org_code: "430202001",
-                    password_hash: "h",
-                    must_change_password: false,
-                    two_factor_exempt: true,
-                },
-                0,
-            )
-        };
-        Ok((mk(c, "worker")?, mk(c, "worker_b")?))
-    })
-    .unwrap()
-}
-
-fn add(t: &TestDb, uid: i64, org: &str, name: &str, sensitivity: &str) -> i64 {
-    let input = PersonInput {
-        name: name.into(),
-        birth_date: Some("1940-03-01".into()),
-        sensitivity: Some(sensitivity.into()),
-        ..Default::default()
-    };
-    let f = person::validate(&input, dates::today(), &|_| false).unwrap();
-    let org = org.to_string();
-    t.db.write(move |c| persons::create(c, &t.keys, &f, &org, &actor(uid), 100))
-        .unwrap()
-}
-
-fn day(offset: i64) -> time::Date {
-    dates::today() + Duration::days(offset)
-}
 
 /// A Barthel assessment on `on` with every item at the answer of index `pick`.
 fn barthel(t: &TestDb, uid: i64, id: i64, on: time::Date, pick: usize) -> i64 {
@@ -98,10 +35,10 @@ fn barthel(t: &TestDb, uid: i64, id: i64, on: time::Date, pick: usize) -> i64 {
 
 db_test!(fn assessments_are_kept_over_time_and_the_last_one_sets_the_due_date(t) {
     let (w, wb) = seed(t);
-    let a = add(t, w, "430202001001", "张奶奶", "ordinary");
-    let b = add(t, w, "430202001", "李爷爷", "ordinary");
-    let hidden = add(t, w, "430202001", "赵奶奶", "confidential");
-    let other = add(t, w, "430202002", "钱爷爷", "ordinary");
+    let a = add(t, w, "430202001001", "张奶奶", "1940-03-01", "ordinary");
+    let b = add(t, w, "430202001", "李爷爷", "1940-03-01", "ordinary");
+    let hidden = add(t, w, "430202001", "赵奶奶", "1940-03-01", "confidential");
+    let other = add(t, w, "430202002", "钱爷爷", "1940-03-01", "ordinary");
     // a: 7 months ago (overdue alone), then 2 months ago: no longer due.
     barthel(t, w, a, day(-213), 0);
     let last = barthel(t, w, a, day(-61), 1);
@@ -118,7 +55,7 @@ db_test!(fn assessments_are_kept_over_time_and_the_last_one_sets_the_due_date(t)
     assert_eq!(r.answers[0].item, "feeding");
     assert_eq!(r.answers[0].points, 5);
     assert_eq!(r.assessors, ["王芳", "李强"]);
-    assert_eq!(r.recorded_by, "王芳");
+    assert_eq!(r.recorded_by, "worker");
     let d = assessment::latest("barthel").unwrap();
     assert_eq!(r.next_due.as_deref(), Some(dates::iso(d.next_due(day(-61)).unwrap()).as_str()));
     // Out of scope: the other station's person shows nothing.
@@ -149,8 +86,8 @@ db_test!(fn assessments_are_kept_over_time_and_the_last_one_sets_the_due_date(t)
 
 db_test!(fn merged_records_take_their_assessments_along(t) {
     let (w, _) = seed(t);
-    let a = add(t, w, "430202001001", "张奶奶", "ordinary");
-    let b = add(t, w, "430202001001", "张奶奶", "ordinary");
+    let a = add(t, w, "430202001001", "张奶奶", "1940-03-01", "ordinary");
+    let b = add(t, w, "430202001001", "张奶奶", "1940-03-01", "ordinary");
     barthel(t, w, a, day(-10), 0);
     t.db.write(|c| store::move_records(c, a, b)).unwrap();
     let v = viewer(w, "430202001", false);
