@@ -18,7 +18,6 @@ use serde::Serialize;
 use shegong_domain::care::{
     self, CarerPhone, ElderlyFields, Gap, GuardianshipFields, Report, Visit,
 };
-use shegong_domain::policy::Sensitivity;
 use shegong_domain::{Invalid, Msg, dates};
 
 diesel::table! {
@@ -125,22 +124,24 @@ diesel::allow_tables_to_appear_in_same_query!(care_alerts, person_assignments);
 /// not a confidential record hidden from this viewer (as `persons::get` decides for one person).
 macro_rules! visible {
     ($q:expr, $v:expr) => {{
-        let v: &Viewer = $v;
-        let q = $q.filter(crate::scope_filter!(persons_t::org_code, &v.scope));
+        use crate::schema::{person_assignments as pa, persons as p};
+        let v: &crate::persons::Viewer = $v;
+        let q = $q.filter(crate::scope_filter!(p::org_code, &v.scope));
         if v.all_confidential {
             q
         } else {
-            let mine = person_assignments::table
-                .filter(person_assignments::user_id.eq(v.user_id))
-                .select(person_assignments::person_id);
+            let mine = pa::table
+                .filter(pa::user_id.eq(v.user_id))
+                .select(pa::person_id);
             q.filter(
-                persons_t::sensitivity
-                    .ne(Sensitivity::Confidential.id())
-                    .or(persons_t::id.eq_any(mine)),
+                p::sensitivity
+                    .ne(shegong_domain::policy::Sensitivity::Confidential.id())
+                    .or(p::id.eq_any(mine)),
             )
         }
     }};
 }
+pub(crate) use visible;
 
 // ------------------------------------------------------------------------------------ rows
 

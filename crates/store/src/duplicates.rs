@@ -295,6 +295,7 @@ pub fn merge(
         persons::assign(conn, keep, u)?;
     }
     crate::care::move_records(conn, gone, keep)?;
+    crate::assessments::move_records(conn, gone, keep)?;
     // The merged record leaves search; it stays readable by its id, pointing to the kept one.
     diesel::delete(person_search_tokens::table.filter(person_search_tokens::person_id.eq(gone)))
         .execute(conn)?;

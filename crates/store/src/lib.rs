@@ -8,6 +8,7 @@ pub mod schema;
 
 pub use db::{Backend, Db, DbConn, DbUrl, PoolSizes};
 pub use error::{StoreError, StoreResult};
+pub mod assessments;
 pub mod audit;
 pub mod backup;
 pub mod bulk;

@@ -17,7 +17,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// (href, Chinese, English, clause, action needed)
-const PARTS: [(&str, &str, &str, &str, Action); 9] = [
+const PARTS: [(&str, &str, &str, &str, Action); 10] = [
     (
         "/persons",
         "服务对象",
@@ -51,6 +51,13 @@ const PARTS: [(&str, &str, &str, &str, Action); 9] = [
         "儿童监护缺失预警",
         "Guardianship-gap alerts",
         "8.3.1.2",
+        Action::ReadRecord,
+    ),
+    (
+        "/assessments/due",
+        "到期复评",
+        "Re-assessments due",
+        "8.2.3.1",
         Action::ReadRecord,
     ),
     (

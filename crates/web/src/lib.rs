@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod archive;
+pub mod assessments;
 pub mod audit_log;
 pub mod auth;
 pub mod care;
@@ -47,6 +48,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "org", description = "组织架构:行政区划、乡镇(街道)社工站、承接方"),
         (name = "users", description = "用户管理:管理范围内的账号、重置密码、解锁、两步验证"),
         (name = "care", description = "老年人档案与定期走访(8.2.1.1)、儿童监护档案与监护缺失预警(8.3.1)"),
+        (name = "assessments", description = "标准化评估:系统计分定级、按量表版本保存、到期复评(8.1.1.3、8.2.3.1、8.2.6.1、8.3.4.2、8.2.5.1)"),
         (name = "persons", description = "服务对象档案(7.6.4):登记、查询、修改、查看完整证件号(留痕)"),
         (name = "households", description = "家庭档案:成员与户主关系、入户调查(8.1.1.1)、救助复核及到期清单(8.1.1.2)"),
         (name = "communities", description = "村(社区)概况(9.3.1.1):人口结构、历史变迁、文化习俗、资源与组织,版本留存"),
@@ -67,6 +69,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(duplicates::api::router())
         .merge(transfers::api::router())
         .merge(care::api::router())
+        .merge(assessments::api::router())
         .merge(households::api::router())
         .merge(communities::api::router())
         .merge(imports::api::router())
@@ -87,6 +90,7 @@ pub fn app(state: AppState) -> Router {
         .merge(audit_log::pages::router())
         .merge(account::pages::router())
         .merge(care::pages::router())
+        .merge(assessments::pages::router())
         .merge(archive::router())
         .merge(persons::pages::router())
         .merge(duplicates::pages::router())

@@ -15,7 +15,7 @@ use shegong_store::users::{self, NewUser};
 use shegong_store::{StoreError, db_test};
 use time::Duration;
 
-fn viewer(user_id: i64, code: &str, head: bool) -> Viewer {
+pub(crate) fn viewer(user_id: i64, code: &str, head: bool) -> Viewer {
     Viewer {
         user_id,
         scope: Scope::new(vec![OrgCode::parse(code).unwrap()]),
@@ -23,7 +23,7 @@ fn viewer(user_id: i64, code: &str, head: bool) -> Viewer {
     }
 }
 
-fn actor(uid: i64) -> Actor {
+pub(crate) fn actor(uid: i64) -> Actor {
     Actor {
         user_id: Some(uid),
         name: "worker".into(),
@@ -31,7 +31,7 @@ fn actor(uid: i64) -> Actor {
     }
 }
 
-fn seed(t: &TestDb) -> (i64, i64) {
+pub(crate) fn seed(t: &TestDb) -> (i64, i64) {
     load_hetang(&t.db);
     t.db.write(|c| {
         let mk = |c: &mut shegong_store::DbConn, u: &str| {
@@ -54,7 +54,14 @@ fn seed(t: &TestDb) -> (i64, i64) {
     .unwrap()
 }
 
-fn add(t: &TestDb, uid: i64, org: &str, name: &str, birth: &str, sensitivity: &str) -> i64 {
+pub(crate) fn add(
+    t: &TestDb,
+    uid: i64,
+    org: &str,
+    name: &str,
+    birth: &str,
+    sensitivity: &str,
+) -> i64 {
     let input = PersonInput {
         name: name.into(),
         birth_date: Some(birth.into()),
@@ -67,7 +74,7 @@ fn add(t: &TestDb, uid: i64, org: &str, name: &str, birth: &str, sensitivity: &s
         .unwrap()
 }
 
-fn day(offset: i64) -> time::Date {
+pub(crate) fn day(offset: i64) -> time::Date {
     dates::today() + Duration::days(offset)
 }
 

@@ -1,6 +1,7 @@
 //! Store tests: every query runs on SQLite and, with SHEGONG_TEST_PG_URL, on PostgreSQL.
 
 mod accounts;
+mod assessments;
 mod audit_chain;
 mod care;
 mod households;

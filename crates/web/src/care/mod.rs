@@ -85,7 +85,11 @@ pub async fn open(st: &AppState, info: &AuthInfo, id: i64) -> Result<Opened, App
     .await
 }
 
-async fn open_for_writing(st: &AppState, info: &AuthInfo, id: i64) -> Result<Opened, AppError> {
+pub(crate) async fn open_for_writing(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+) -> Result<Opened, AppError> {
     let o = open(st, info, id).await?;
     if !o.may_write {
         return Err(AppError::forbidden());

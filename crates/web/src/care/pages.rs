@@ -54,10 +54,10 @@ pub fn router() -> Router<AppState> {
 // ------------------------------------------------------------------------------------ shared
 
 /// A form body with repeated fields (one per row of carers or guardians), in order.
-struct FormData(Vec<(String, String)>);
+pub(crate) struct FormData(pub(crate) Vec<(String, String)>);
 
 impl FormData {
-    fn one(&self, key: &str) -> String {
+    pub(crate) fn one(&self, key: &str) -> String {
         self.0
             .iter()
             .find(|(k, _)| k == key)
@@ -86,11 +86,11 @@ impl FormData {
         }
     }
 
-    fn opt(&self, key: &str) -> Option<String> {
+    pub(crate) fn opt(&self, key: &str) -> Option<String> {
         Some(self.one(key)).filter(|v| !v.trim().is_empty())
     }
 
-    fn all(&self, key: &str) -> Vec<String> {
+    pub(crate) fn all(&self, key: &str) -> Vec<String> {
         self.0
             .iter()
             .filter(|(k, _)| k == key)
@@ -99,7 +99,7 @@ impl FormData {
     }
 
     /// Rows of repeated fields; rows left entirely blank are dropped.
-    fn rows(&self, keys: &[&str]) -> Vec<Vec<String>> {
+    pub(crate) fn rows(&self, keys: &[&str]) -> Vec<Vec<String>> {
         let cols: Vec<Vec<String>> = keys.iter().map(|k| self.all(k)).collect();
         let n = cols.iter().map(Vec::len).max().unwrap_or(0);
         (0..n)
@@ -113,7 +113,7 @@ impl FormData {
     }
 
     /// A number field: empty is none; anything else not a number is an error.
-    fn number(&self, key: &'static str, inv: &mut Invalid) -> Option<i64> {
+    pub(crate) fn number(&self, key: &'static str, inv: &mut Invalid) -> Option<i64> {
         let v = self.one(key);
         let v = v.trim();
         if v.is_empty() {
@@ -143,7 +143,7 @@ pub struct PersonHead {
 }
 
 impl PersonHead {
-    fn new(o: &super::Opened) -> PersonHead {
+    pub(crate) fn new(o: &super::Opened) -> PersonHead {
         PersonHead {
             id: o.person.id,
             name: o.person.name.clone(),

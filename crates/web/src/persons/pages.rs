@@ -850,6 +850,11 @@ async fn detail_page(
         });
     }
     links.push(ModuleLink {
+        href: format!("/persons/{id}/assessments"),
+        label: l.t("标准化评估", "Standard assessments"),
+        clause: "8.2.3.1",
+    });
+    links.push(ModuleLink {
         href: format!("/persons/{id}/history"),
         label: l.t("修改记录", "Edit history"),
         clause: "7.6.4",

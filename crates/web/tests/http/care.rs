@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use shegong_domain::dates;
 use time::Duration;
 
-fn day(offset: i64) -> String {
+pub(crate) fn day(offset: i64) -> String {
     dates::iso(dates::today() + Duration::days(offset))
 }
 
@@ -20,7 +20,7 @@ fn born(years: i32) -> String {
     )
 }
 
-async fn person(api: &Api, name: &str, age: i32, org: &str) -> i64 {
+pub(crate) async fn person(api: &Api, name: &str, age: i32, org: &str) -> i64 {
     let r = api
         .post(
             "/api/v1/persons",
@@ -47,7 +47,7 @@ async fn form(api: &Api, path: &str, fields: &[(&str, &str)]) -> Response {
     api.c.post(api.url(path)).form(&all).send().await.unwrap()
 }
 
-async fn timeline_kinds(api: &Api, id: i64) -> Vec<String> {
+pub(crate) async fn timeline_kinds(api: &Api, id: i64) -> Vec<String> {
     let t: Value = api
         .get(&format!("/api/v1/persons/{id}/timeline"))
         .await
@@ -67,7 +67,7 @@ fn escaped_script(html: &str) -> bool {
     html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;")
 }
 
-fn fields(v: &Value) -> Vec<String> {
+pub(crate) fn fields(v: &Value) -> Vec<String> {
     v["errors"]
         .as_array()
         .unwrap()

@@ -4,6 +4,7 @@ mod helpers;
 
 mod access_matrix;
 mod account;
+mod assessments;
 mod audit_log;
 mod bad_input;
 mod care;
