@@ -25,7 +25,7 @@ pub const MAX_FOLLOW_UP_DAYS: i64 = 365;
 /// When none is given, the first follow-up is a month after closing.
 pub const DEFAULT_FOLLOW_UP_DAYS: i64 = 30;
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct ClosingInput {
     pub reason: String,
     /// Required when the reason is `other`.
@@ -135,7 +135,7 @@ pub fn validate_due(due_on: &str, state: &State) -> Result<Date, Invalid> {
     Ok(due)
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct ContactInput {
     pub contacted_on: String,
     pub mode: String,

@@ -14,7 +14,7 @@ pub const SOURCES: [Choice; 4] = [
     ("referral_in", "外部转介", "referred in"),
 ];
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct IntakeInput {
     pub source: String,
     /// The department or organisation that assigned or referred the case.

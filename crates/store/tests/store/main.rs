@@ -3,6 +3,7 @@
 mod accounts;
 mod audit_chain;
 mod care;
+mod cases;
 mod households;
 mod imports;
 mod login_sessions;
