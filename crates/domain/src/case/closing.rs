@@ -26,6 +26,7 @@ pub const MAX_FOLLOW_UP_DAYS: i64 = 365;
 pub const DEFAULT_FOLLOW_UP_DAYS: i64 = 30;
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct ClosingInput {
     pub reason: String,
     /// Required when the reason is `other`.
@@ -136,6 +137,7 @@ pub fn validate_due(due_on: &str, state: &State) -> Result<Date, Invalid> {
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct ContactInput {
     pub contacted_on: String,
     pub mode: String,

@@ -27,6 +27,7 @@ pub const SATISFACTION: [Choice; 6] = [
 ];
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct GoalScoreInput {
     pub goal: i64,
     pub score: Option<i8>,
@@ -34,6 +35,7 @@ pub struct GoalScoreInput {
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct EvaluationInput {
     pub evaluated_on: String,
     pub goals: Vec<GoalScoreInput>,

@@ -15,6 +15,7 @@ pub const SOURCES: [Choice; 4] = [
 ];
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct IntakeInput {
     pub source: String,
     /// The department or organisation that assigned or referred the case.

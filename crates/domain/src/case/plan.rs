@@ -10,6 +10,7 @@ use time::Date;
 pub const MAX_ENTRIES: usize = 20;
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct GoalInput {
     pub goal: String,
     /// How attainment is measured (e.g. 每周外出参加活动 2 次以上).
@@ -20,6 +21,7 @@ pub struct GoalInput {
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct InterventionInput {
     pub action: String,
     /// Section-8 clauses the intervention delivers (`8.2.5`).
@@ -27,6 +29,7 @@ pub struct InterventionInput {
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct PlanInput {
     pub planned_on: String,
     pub goals: Vec<GoalInput>,

@@ -36,6 +36,7 @@ pub const CRISIS_ACTIONS: [Choice; 5] = [
 pub const MAX_MINUTES: i64 = 24 * 60;
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct ServiceInput {
     pub kind: String,
     pub served_on: String,

@@ -7,6 +7,7 @@ mod account;
 mod audit_log;
 mod bad_input;
 mod care;
+mod cases;
 mod households;
 mod imports;
 mod login;
