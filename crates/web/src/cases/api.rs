@@ -223,9 +223,9 @@ pub struct StepIn {
 impl StepIn {
     fn event(self) -> Result<Event, AppError> {
         let stage = |s: Option<String>| {
-            s.as_deref().and_then(Stage::from_id).ok_or_else(|| {
-                AppError::invalid("to", Msg::new("请选择环节", "choose the stage"))
-            })
+            s.as_deref()
+                .and_then(Stage::from_id)
+                .ok_or_else(|| AppError::invalid("to", Msg::new("请选择环节", "choose the stage")))
         };
         let reason = self.reason.unwrap_or_default();
         Ok(match self.event.as_str() {
@@ -408,13 +408,13 @@ async fn list(
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<CaseList>> {
     crate::persons::ensure_reader(&info)?;
-    let stage = match q.stage.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            Stage::from_id(s)
-                .ok_or_else(|| AppError::invalid("stage", Msg::new("未知的环节", "unknown stage")))?,
-        ),
-        None => None,
-    };
+    let stage =
+        match q.stage.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => Some(Stage::from_id(s).ok_or_else(|| {
+                AppError::invalid("stage", Msg::new("未知的环节", "unknown stage"))
+            })?),
+            None => None,
+        };
     let worker = if q.mine.as_deref() == Some("1") {
         Some(info.user.id)
     } else {
@@ -443,7 +443,10 @@ pub struct CaseloadOut {
 /// Open cases per worker (lead and co-worker), for the station head (issue 4 point 3).
 #[utoipa::path(get, path = "/api/v1/cases/caseload", tag = "cases",
     responses((status = 200, body = CaseloadOut), (status = 403, body = Problem)))]
-async fn caseload(State(st): State<AppState>, Authed(info): Authed) -> ApiResult<Json<CaseloadOut>> {
+async fn caseload(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+) -> ApiResult<Json<CaseloadOut>> {
     if info.user.role() != Role::StationHead {
         return Err(AppError::forbidden());
     }

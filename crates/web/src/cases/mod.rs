@@ -9,7 +9,7 @@ pub mod api;
 
 use crate::auth::AuthInfo;
 use crate::error::AppError;
-use crate::persons::viewer;
+use crate::persons::{ensure_reader, viewer};
 use crate::state::AppState;
 use serde_json::json;
 use shegong_domain::case::closing::{self, ClosingInput, ContactInput};
@@ -76,6 +76,7 @@ pub fn refused(r: Refusal) -> AppError {
 /// Opens a case the user may read (out of scope or hidden → 404, a role that reads no records →
 /// 403). Reading a sensitive or confidential case is audited.
 pub async fn load(st: &AppState, info: &AuthInfo, id: i64) -> Result<Loaded, AppError> {
+    ensure_reader(info)?;
     let v = viewer(info);
     let l = st
         .read(move |c| {
@@ -225,7 +226,12 @@ pub enum Input {
 }
 
 /// Writes a stage record, when the state allows it (`case::may_record`) and its validator passes.
-pub async fn save(st: &AppState, info: &AuthInfo, id: i64, mut input: Input) -> Result<i64, AppError> {
+pub async fn save(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+    mut input: Input,
+) -> Result<i64, AppError> {
     let l = load_for_writing(st, info, id).await?;
     let today = dates::today();
     let opened = l.case.case.opened();
@@ -240,10 +246,7 @@ pub async fn save(st: &AppState, info: &AuthInfo, id: i64, mut input: Input) -> 
     };
     case::may_record(&l.state, kind.record()).map_err(refused)?;
     let (on, body): (time::Date, serde_json::Value) = match &mut input {
-        Input::Needs(i) => (
-            needs::validate(i, today, opened)?.assessed_on,
-            to_json(i)?,
-        ),
+        Input::Needs(i) => (needs::validate(i, today, opened)?.assessed_on, to_json(i)?),
         Input::Plan(i) => (
             plan::validate(i, today, &l.need_ids()?)?.planned_on,
             to_json(i)?,
@@ -278,7 +281,16 @@ pub async fn save(st: &AppState, info: &AuthInfo, id: i64, mut input: Input) -> 
     let keys = st.keys.clone();
     let actor = info.actor();
     st.write(move |c| {
-        store::save_record(c, &keys, &l.case.case, kind, on, &body, &actor, clock::now())
+        store::save_record(
+            c,
+            &keys,
+            &l.case.case,
+            kind,
+            on,
+            &body,
+            &actor,
+            clock::now(),
+        )
     })
     .await
 }
@@ -288,15 +300,18 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, AppError> {
 }
 
 /// Schedules a follow-up (10.4): only on a case that ended, never before the day it ended.
-pub async fn schedule(st: &AppState, info: &AuthInfo, id: i64, due_on: &str) -> Result<i64, AppError> {
+pub async fn schedule(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+    due_on: &str,
+) -> Result<i64, AppError> {
     let l = load_for_writing(st, info, id).await?;
     let due = closing::validate_due(due_on, &l.state)?;
     let keys = st.keys.clone();
     let actor = info.actor();
-    st.write(move |c| {
-        store::schedule_follow_up(c, &keys, &l.case.case, due, &actor, clock::now())
-    })
-    .await
+    st.write(move |c| store::schedule_follow_up(c, &keys, &l.case.case, due, &actor, clock::now()))
+        .await
 }
 
 /// Records the contact made for a scheduled follow-up (10.4).

@@ -68,11 +68,32 @@ fn plan() -> Value {
 
 /// Walks a case opened by `worker` to a plan waiting for the head.
 async fn to_plan_waiting(worker: &Api, id: i64) {
-    assert_eq!(step(worker, id, json!({"event": "accept"})).await.status(), 200);
-    assert_eq!(put(worker, &format!("/api/v1/cases/{id}/needs"), needs()).await.status(), 201);
-    assert_eq!(step(worker, id, json!({"event": "advance"})).await.status(), 200);
-    assert_eq!(put(worker, &format!("/api/v1/cases/{id}/plan"), plan()).await.status(), 201);
-    assert_eq!(step(worker, id, json!({"event": "submit_plan"})).await.status(), 200);
+    assert_eq!(
+        step(worker, id, json!({"event": "accept"})).await.status(),
+        200
+    );
+    assert_eq!(
+        put(worker, &format!("/api/v1/cases/{id}/needs"), needs())
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        step(worker, id, json!({"event": "advance"})).await.status(),
+        200
+    );
+    assert_eq!(
+        put(worker, &format!("/api/v1/cases/{id}/plan"), plan())
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        step(worker, id, json!({"event": "submit_plan"}))
+            .await
+            .status(),
+        200
+    );
 }
 
 http_test!(async fn a_case_from_intake_to_follow_up(app) {
@@ -195,8 +216,8 @@ http_test!(async fn cases_are_forbidden_or_out_of_scope(app) {
     // Reading it is audited.
     assert!(app.audit_count("case.read") >= 1);
 
-    // Bad input: unknown fields, a declined intake without a referral.
-    problem(worker.post(&format!("/api/v1/persons/{pid}/cases"), json!({"intake": {}, "extra": 1})).await, 422).await;
+    // Bad input: an unknown field (400); a declined intake is referred at once.
+    problem(worker.post(&format!("/api/v1/persons/{pid}/cases"), json!({"intake": {}, "extra": 1})).await, 400).await;
     let r = worker.post(&format!("/api/v1/persons/{pid}/cases"), json!({"intake": {"source": "walk_in", "received_on": day(0),
         "presenting_problem": "需要长期照护", "consent": true, "eligible": false, "eligibility_notes": "超出服务范围", "referral_to": "区民政局"}})).await;
     assert_eq!(r.status(), 201);
