@@ -13,6 +13,7 @@ pub mod audit;
 pub mod backup;
 pub mod bulk;
 pub mod care;
+pub mod cases;
 pub mod communities;
 pub mod duplicates;
 pub mod exports;

@@ -7,6 +7,7 @@ pub mod assessments;
 pub mod audit_log;
 pub mod auth;
 pub mod care;
+pub mod cases;
 pub mod communities;
 pub mod config;
 pub mod duplicates;
@@ -47,6 +48,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "home", description = "首页统计"),
         (name = "org", description = "组织架构:行政区划、乡镇(街道)社工站、承接方"),
         (name = "users", description = "用户管理:管理范围内的账号、重置密码、解锁、两步验证"),
+        (name = "cases", description = "个案工作:接案、需求评估(10.1)、服务计划(10.2)、服务记录(10.3)、评价(10.5)、结案与跟进(10.4)、站长审批、工作清单"),
         (name = "care", description = "老年人档案与定期走访(8.2.1.1)、儿童监护档案与监护缺失预警(8.3.1)"),
         (name = "assessments", description = "标准化评估:系统计分定级、按量表版本保存、到期复评(8.1.1.3、8.2.3.1、8.2.6.1、8.3.4.2、8.2.5.1)"),
         (name = "persons", description = "服务对象档案(7.6.4):登记、查询、修改、查看完整证件号(留痕)"),
@@ -70,6 +72,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(transfers::api::router())
         .merge(care::api::router())
         .merge(assessments::api::router())
+        .merge(cases::api::router())
         .merge(households::api::router())
         .merge(communities::api::router())
         .merge(imports::api::router())

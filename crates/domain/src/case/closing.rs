@@ -25,7 +25,8 @@ pub const MAX_FOLLOW_UP_DAYS: i64 = 365;
 /// When none is given, the first follow-up is a month after closing.
 pub const DEFAULT_FOLLOW_UP_DAYS: i64 = 30;
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct ClosingInput {
     pub reason: String,
     /// Required when the reason is `other`.
@@ -135,7 +136,8 @@ pub fn validate_due(due_on: &str, state: &State) -> Result<Date, Invalid> {
     Ok(due)
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct ContactInput {
     pub contacted_on: String,
     pub mode: String,

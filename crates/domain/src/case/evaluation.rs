@@ -26,14 +26,16 @@ pub const SATISFACTION: [Choice; 6] = [
     ("none", "未能表达", "could not say"),
 ];
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct GoalScoreInput {
     pub goal: i64,
     pub score: Option<i8>,
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct EvaluationInput {
     pub evaluated_on: String,
     pub goals: Vec<GoalScoreInput>,

@@ -14,7 +14,8 @@ pub const SOURCES: [Choice; 4] = [
     ("referral_in", "外部转介", "referred in"),
 ];
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct IntakeInput {
     pub source: String,
     /// The department or organisation that assigned or referred the case.

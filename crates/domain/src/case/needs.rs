@@ -17,13 +17,15 @@ pub const PRIORITIES: [Choice; 3] = [
 /// At most this many needs per assessment.
 pub const MAX_NEEDS: usize = 20;
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct NeedInput {
     pub need: String,
     pub priority: String,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct NeedsInput {
     pub assessed_on: String,
     pub individual: String,

@@ -9,7 +9,8 @@ use time::Date;
 /// At most this many goals or interventions per plan.
 pub const MAX_ENTRIES: usize = 20;
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct GoalInput {
     pub goal: String,
     /// How attainment is measured (e.g. 每周外出参加活动 2 次以上).
@@ -19,14 +20,16 @@ pub struct GoalInput {
     pub needs: Vec<i64>,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct InterventionInput {
     pub action: String,
     /// Section-8 clauses the intervention delivers (`8.2.5`).
     pub items: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct PlanInput {
     pub planned_on: String,
     pub goals: Vec<GoalInput>,

@@ -35,7 +35,8 @@ pub const CRISIS_ACTIONS: [Choice; 5] = [
 /// The longest a single record may last: one day.
 pub const MAX_MINUTES: i64 = 24 * 60;
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct ServiceInput {
     pub kind: String,
     pub served_on: String,

@@ -4,6 +4,7 @@ mod accounts;
 mod assessments;
 mod audit_chain;
 mod care;
+mod cases;
 mod households;
 mod imports;
 mod login_sessions;

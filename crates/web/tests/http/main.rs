@@ -9,6 +9,7 @@ mod audit_log;
 mod bad_input;
 mod care;
 mod exports;
+mod cases;
 mod households;
 mod imports;
 mod login;

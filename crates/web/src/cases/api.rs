@@ -1,0 +1,517 @@
+//! `/api/v1/persons/{id}/cases`, `/api/v1/cases…` (issue 4 points 1-3, section 10, 10.4) and
+//! `/api/v1/work` (issue 4 point 7). Stage records are sent as `domain::case`'s input types.
+
+use super::Input;
+use crate::auth::Authed;
+use crate::error::{ApiResult, AppError, Problem};
+use crate::extract::{ApiJson, P, Q};
+use crate::persons::viewer;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use shegong_domain::case::closing::{ClosingInput, ContactInput};
+use shegong_domain::case::evaluation::EvaluationInput;
+use shegong_domain::case::intake::IntakeInput;
+use shegong_domain::case::needs::NeedsInput;
+use shegong_domain::case::plan::PlanInput;
+use shegong_domain::case::service::ServiceInput;
+use shegong_domain::case::{Event, Stage};
+use shegong_domain::role::Role;
+use shegong_domain::{Msg, dates};
+use shegong_store::cases::{self as store, CaseLine, Filter, FollowUpDue, Load};
+use shegong_store::query::Page;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(open_case))
+        .routes(routes!(list))
+        .routes(routes!(caseload))
+        .routes(routes!(get_case))
+        .routes(routes!(post_step))
+        .routes(routes!(put_needs))
+        .routes(routes!(put_plan))
+        .routes(routes!(post_service))
+        .routes(routes!(put_evaluation))
+        .routes(routes!(put_closing))
+        .routes(routes!(post_follow_up))
+        .routes(routes!(post_contact))
+        .routes(routes!(work))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenIn {
+    /// The intake (接案): `source` walk_in|home_visit|assigned|referral_in, `received_on`,
+    /// `presenting_problem`, `consent`, `consent_by` (under 14), `eligible`,
+    /// `eligibility_notes`, `referral_to` (when not eligible: the case is referred at once).
+    #[schema(value_type = Object)]
+    intake: IntakeInput,
+    /// Co-workers (协同社工): accounts of the caller's station.
+    #[serde(default)]
+    co_workers: Vec<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: i64,
+}
+
+/// Open a case for a person at intake (接案); the caller leads it.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/cases", tag = "cases", params(("id" = i64, Path)), request_body = OpenIn,
+    responses((status = 201, body = Created), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn open_case(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+    ApiJson(b): ApiJson<OpenIn>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let id = super::open_case(&st, &info, id, b.intake, b.co_workers).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WorkerOut {
+    id: i64,
+    name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RecordOut {
+    id: i64,
+    /// intake, needs, plan, service, evaluation, closing.
+    kind: String,
+    recorded_on: String,
+    /// The record as it was sent and checked.
+    #[schema(value_type = Object)]
+    body: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StepOut {
+    at: i64,
+    by: String,
+    event: String,
+    from: Option<String>,
+    to: String,
+    note: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FollowUpOut {
+    id: i64,
+    due_on: String,
+    contacted_on: Option<String>,
+    mode: Option<String>,
+    outcome: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseOut {
+    id: i64,
+    person_id: i64,
+    person_name: String,
+    org_code: String,
+    sensitivity: String,
+    stage: String,
+    stage_label: String,
+    /// `submitted` (waiting for the head) or `returned` (with `comments`).
+    review: Option<String>,
+    comments: Option<String>,
+    lead: WorkerOut,
+    co_workers: Vec<WorkerOut>,
+    opened_on: String,
+    version: i64,
+    records: Vec<RecordOut>,
+    history: Vec<StepOut>,
+    follow_ups: Vec<FollowUpOut>,
+}
+
+impl CaseOut {
+    fn of(l: super::Loaded) -> CaseOut {
+        let c = l.case.case;
+        CaseOut {
+            id: c.id,
+            person_id: c.person_id,
+            person_name: l.case.person_name,
+            org_code: c.org_code,
+            sensitivity: c.sensitivity,
+            stage: l.state.stage().id().into(),
+            stage_label: l.state.stage().label().zh.into(),
+            review: c.review,
+            comments: c.comments,
+            lead: WorkerOut {
+                id: c.lead_worker,
+                name: l.case.lead_name,
+            },
+            co_workers: l
+                .case
+                .co_workers
+                .into_iter()
+                .map(|(id, name)| WorkerOut { id, name })
+                .collect(),
+            opened_on: c.opened_on,
+            version: c.version,
+            records: l
+                .records
+                .into_iter()
+                .map(|r| RecordOut {
+                    body: serde_json::from_str(&r.body).unwrap_or_default(),
+                    id: r.id,
+                    kind: r.kind,
+                    recorded_on: r.recorded_on,
+                })
+                .collect(),
+            history: l
+                .history
+                .into_iter()
+                .map(|h| StepOut {
+                    at: h.at,
+                    by: h.by_name,
+                    event: h.event,
+                    from: h.from_stage,
+                    to: h.to_stage,
+                    note: h.note,
+                })
+                .collect(),
+            follow_ups: l
+                .follow_ups
+                .into_iter()
+                .map(|f| FollowUpOut {
+                    id: f.id,
+                    due_on: f.due_on,
+                    contacted_on: f.contacted_on,
+                    mode: f.mode,
+                    outcome: f.outcome,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A case with its whole story: records, history, follow-ups (7.6.4 服务过程记录).
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_case(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+) -> ApiResult<Json<CaseOut>> {
+    Ok(Json(CaseOut::of(super::load(&st, &info, id).await?)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepIn {
+    /// accept, advance, skip, revise, submit_plan, submit_closing, withdraw, approve, return,
+    /// refer, terminate, reopen.
+    event: String,
+    /// The stage to skip to or revise back to.
+    to: Option<String>,
+    /// Required for skip, revise, refer, terminate, reopen.
+    reason: Option<String>,
+    /// The head's comments on a return.
+    comments: Option<String>,
+    /// Where a referral goes.
+    referred_to: Option<String>,
+}
+
+impl StepIn {
+    fn event(self) -> Result<Event, AppError> {
+        let stage = |s: Option<String>| {
+            s.as_deref()
+                .and_then(Stage::from_id)
+                .ok_or_else(|| AppError::invalid("to", Msg::new("请选择环节", "choose the stage")))
+        };
+        let reason = self.reason.unwrap_or_default();
+        Ok(match self.event.as_str() {
+            "accept" => Event::Accept,
+            "advance" => Event::Advance,
+            "skip" => Event::Skip {
+                to: stage(self.to)?,
+                reason,
+            },
+            "revise" => Event::Revise {
+                to: stage(self.to)?,
+                reason,
+            },
+            "submit_plan" => Event::SubmitPlan,
+            "submit_closing" => Event::SubmitClosing,
+            "withdraw" => Event::Withdraw,
+            "approve" => Event::Approve,
+            "return" => Event::Return {
+                comments: self.comments.unwrap_or_default(),
+            },
+            "refer" => Event::Refer {
+                to: self.referred_to.unwrap_or_default(),
+                reason,
+            },
+            "terminate" => Event::Terminate { reason },
+            "reopen" => Event::Reopen { reason },
+            _ => {
+                return Err(AppError::invalid(
+                    "event",
+                    Msg::new("未知的操作", "unknown event"),
+                ));
+            }
+        })
+    }
+}
+
+/// Move a case on: the state machine of decision 0014 decides (403 not allowed, 409 out of order,
+/// 422 a reason missing); approvals and returns are the station head's (10.2, own plan refused).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/steps", tag = "cases", params(("id" = i64, Path)), request_body = StepIn,
+    responses((status = 200, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_step(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+    ApiJson(b): ApiJson<StepIn>,
+) -> ApiResult<Json<CaseOut>> {
+    super::step(&st, &info, id, b.event()?).await?;
+    Ok(Json(CaseOut::of(super::load(&st, &info, id).await?)))
+}
+
+async fn saved(
+    st: &AppState,
+    info: &crate::auth::AuthInfo,
+    id: i64,
+    input: Input,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let rid = super::save(st, info, id, input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: rid })))
+}
+
+/// Write the needs assessment (10.1); needs are numbered from 1 in the order sent.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/needs", tag = "cases", params(("id" = i64, Path)), request_body(content = Object, description = "domain::case::needs::NeedsInput"),
+    responses((status = 201, body = Created), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn put_needs(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+    ApiJson(b): ApiJson<NeedsInput>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    saved(&st, &info, id, Input::Needs(b)).await
+}
+
+/// Write the service plan (10.2): goals linked to the numbered needs; goals are numbered from 1.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/plan", tag = "cases", params(("id" = i64, Path)), request_body(content = Object, description = "domain::case::plan::PlanInput"),
+    responses((status = 201, body = Created), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn put_plan(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+    ApiJson(b): ApiJson<PlanInput>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    saved(&st, &info, id, Input::Plan(b)).await
+}
+
+/// Add a service record (10.3): date, minutes, mode, workers of the case, content, section-8 items.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/services", tag = "cases", params(("id" = i64, Path)), request_body(content = Object, description = "domain::case::service::ServiceInput"),
+    responses((status = 201, body = Created), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_service(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+    ApiJson(b): ApiJson<ServiceInput>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    saved(&st, &info, id, Input::Service(b)).await
+}
+
+/// Write the evaluation (10.5): every goal scored −2…+2, satisfaction, reflection.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/evaluation", tag = "cases", params(("id" = i64, Path)), request_body(content = Object, description = "domain::case::evaluation::EvaluationInput"),
+    responses((status = 201, body = Created), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn put_evaluation(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+    ApiJson(b): ApiJson<EvaluationInput>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    saved(&st, &info, id, Input::Evaluation(b)).await
+}
+
+/// Write the closing record (reason, summary, follow-up plan, 10.4) before submitting the closing.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/closing", tag = "cases", params(("id" = i64, Path)), request_body(content = Object, description = "domain::case::closing::ClosingInput"),
+    responses((status = 201, body = Created), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn put_closing(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+    ApiJson(b): ApiJson<ClosingInput>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    saved(&st, &info, id, Input::Closing(b)).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpIn {
+    /// YYYY-MM-DD, not before the day the case ended (10.4).
+    due_on: String,
+}
+
+/// Schedule a follow-up of a closed or referred case (10.4).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/follow-ups", tag = "cases", params(("id" = i64, Path)), request_body = FollowUpIn,
+    responses((status = 201, body = Created), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn post_follow_up(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+    ApiJson(b): ApiJson<FollowUpIn>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let fid = super::schedule(&st, &info, id, &b.due_on).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: fid })))
+}
+
+/// Record the contact made for a follow-up (10.4): date, mode, outcome, notes.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/follow-ups/{fid}", tag = "cases", params(("id" = i64, Path), ("fid" = i64, Path)), request_body(content = Object, description = "domain::case::closing::ContactInput"),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn post_contact(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P((id, fid)): P<(i64, i64)>,
+    ApiJson(b): ApiJson<ContactInput>,
+) -> ApiResult<StatusCode> {
+    super::contact(&st, &info, id, fid, b).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// intake, assessment, planning, intervention, evaluation, closed, referred, terminated.
+    stage: Option<String>,
+    /// Cases this account leads or works on.
+    worker: Option<i64>,
+    /// `1`: the caller's own cases.
+    mine: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseList {
+    #[schema(value_type = Vec<Object>)]
+    items: Vec<CaseLine>,
+    total: i64,
+}
+
+/// Cases in the caller's scope, latest change first.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListQuery),
+    responses((status = 200, body = CaseList), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn list(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    Q(q): Q<ListQuery>,
+) -> ApiResult<Json<CaseList>> {
+    crate::persons::ensure_reader(&info)?;
+    let stage =
+        match q.stage.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => Some(Stage::from_id(s).ok_or_else(|| {
+                AppError::invalid("stage", Msg::new("未知的环节", "unknown stage"))
+            })?),
+            None => None,
+        };
+    let worker = if q.mine.as_deref() == Some("1") {
+        Some(info.user.id)
+    } else {
+        q.worker
+    };
+    let f = Filter {
+        stage,
+        worker,
+        ..Filter::default()
+    };
+    let v = viewer(&info);
+    let page = Page::new(q.page, q.per_page);
+    let l = st.read(move |c| store::list(c, &v, &f, page)).await?;
+    Ok(Json(CaseList {
+        items: l.items,
+        total: l.total,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseloadOut {
+    #[schema(value_type = Vec<Object>)]
+    workers: Vec<Load>,
+}
+
+/// Open cases per worker (lead and co-worker), for the station head (issue 4 point 3).
+#[utoipa::path(get, path = "/api/v1/cases/caseload", tag = "cases",
+    responses((status = 200, body = CaseloadOut), (status = 403, body = Problem)))]
+async fn caseload(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+) -> ApiResult<Json<CaseloadOut>> {
+    if info.user.role() != Role::StationHead {
+        return Err(AppError::forbidden());
+    }
+    let v = viewer(&info);
+    let workers = st.read(move |c| store::caseload(c, &v)).await?;
+    Ok(Json(CaseloadOut { workers }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WorkOut {
+    /// Plans and closings waiting for the caller's approval (station heads).
+    #[schema(value_type = Vec<Object>)]
+    approvals: Vec<CaseLine>,
+    /// The caller's cases whose plan or closing the head returned.
+    #[schema(value_type = Vec<Object>)]
+    returned: Vec<CaseLine>,
+    /// Follow-ups due within 7 days or overdue on the caller's cases (10.4).
+    #[schema(value_type = Vec<Object>)]
+    follow_ups: Vec<FollowUpDue>,
+}
+
+/// The caller's work list (issue 4 point 7): approvals, returned submissions, follow-ups due.
+#[utoipa::path(get, path = "/api/v1/work", tag = "cases",
+    responses((status = 200, body = WorkOut), (status = 403, body = Problem)))]
+async fn work(State(st): State<AppState>, Authed(info): Authed) -> ApiResult<Json<WorkOut>> {
+    crate::persons::ensure_reader(&info)?;
+    let v = viewer(&info);
+    let me = info.user.id;
+    let head = info.user.role() == Role::StationHead;
+    let by = dates::today() + time::Duration::days(7);
+    let (approvals, returned, follow_ups) = st
+        .read(move |c| {
+            let page = Page::new(None, Some(Page::MAX_PER_PAGE));
+            let approvals = if head {
+                store::list(
+                    c,
+                    &v,
+                    &Filter {
+                        review: Some("submitted"),
+                        author_not: Some(me),
+                        ..Filter::default()
+                    },
+                    page,
+                )?
+                .items
+            } else {
+                Vec::new()
+            };
+            let returned = store::list(
+                c,
+                &v,
+                &Filter {
+                    review: Some("returned"),
+                    worker: Some(me),
+                    ..Filter::default()
+                },
+                page,
+            )?
+            .items;
+            Ok((approvals, returned, store::follow_ups_due(c, &v, me, by)?))
+        })
+        .await?;
+    Ok(Json(WorkOut {
+        approvals,
+        returned,
+        follow_ups,
+    }))
+}
