@@ -1,5 +1,6 @@
 # Shared by the benchmark scripts: builds the release binary, makes a temporary database on the
 # chosen backend (sqlite, or postgres at $BENCH_PG_ADMIN_URL), and removes everything on exit.
+# BENCH_DATABASE_URL + BENCH_DATA_KEY_FILE: use an existing database instead (not removed).
 #   source "$(dirname "$0")/common.sh" BACKEND NAME
 backend=${1:-sqlite}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,7 +14,11 @@ export SHEGONG_DEMO_PASSWORD='Bench#2026x'
 export SHEGONG_DATA_KEY_FILE=$work/shegong.key
 export SHEGONG_LOG=warn
 db_name=""
-if [ "$backend" = postgres ]; then
+if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+  # A database generated before (large scales take many minutes): used as it is, kept afterwards.
+  export SHEGONG_DATABASE_URL=$BENCH_DATABASE_URL
+  export SHEGONG_DATA_KEY_FILE=${BENCH_DATA_KEY_FILE:?the data key file of that database}
+elif [ "$backend" = postgres ]; then
   admin=${BENCH_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}
   db_name=shegong_${2:-bench}_$$
   psql "$admin" -qc "CREATE DATABASE $db_name" >/dev/null

@@ -5,14 +5,16 @@
 #
 #   benches/search.sh sqlite 10       # ≈ 200,000 people
 #   benches/search.sh postgres 100    # ≈ 2,000,000 people (PostgreSQL at $BENCH_PG_ADMIN_URL)
+#   BENCH_DATABASE_URL=… BENCH_DATA_KEY_FILE=… benches/search.sh postgres 100   # reuse a generated one
 set -euo pipefail
 source "$(dirname "$0")/common.sh" "${1:-sqlite}" search
 scale=${2:-10}
 duration=${BENCH_DURATION:-15s}
 
-"$bin" serve --demo >"$work/demo.log" 2>&1 & pid=$!; wait_up; kill "$pid"; wait "$pid" 2>/dev/null || true
-/usr/bin/time -f "generate: %e s, max RSS %M KB" "$bin" demo --scale "$scale" | tail -1
-if [ "$backend" = postgres ]; then psql "$SHEGONG_DATABASE_URL" -qc "ANALYZE" >/dev/null; fi
+if [ -z "${BENCH_DATABASE_URL:-}" ]; then
+  "$bin" serve --demo >"$work/demo.log" 2>&1 & pid=$!; wait_up; kill "$pid"; wait "$pid" 2>/dev/null || true
+  /usr/bin/time -f "generate: %e s, max RSS %M KB" "$bin" demo --scale "$scale" | tail -1
+fi
 "$bin" serve >"$work/serve.log" 2>&1 & pid=$!; wait_up
 
 csrf=$(curl -s -H 'content-type: application/json' -d "{\"username\":\"worker\",\"password\":\"$SHEGONG_DEMO_PASSWORD\"}" -c "$work/jar" "http://$SHEGONG_ADDR/api/v1/auth/login" | python3 -c 'import sys,json; print(json.load(sys.stdin)["csrf_token"])')

@@ -690,7 +690,7 @@ async fn delete_investigation(
     P((id, iid)): P<(i64, i64)>,
     ApiJson(b): ApiJson<ReasonIn>,
 ) -> ApiResult<StatusCode> {
-    super::delete_investigation(&st, &info, id, iid, b.reason).await?;
+    super::delete_record(&st, &info, id, super::Record::Investigation, iid, b.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -736,6 +736,6 @@ async fn delete_review(
     P((id, rid)): P<(i64, i64)>,
     ApiJson(b): ApiJson<ReasonIn>,
 ) -> ApiResult<StatusCode> {
-    super::delete_review(&st, &info, id, rid, b.reason).await?;
+    super::delete_record(&st, &info, id, super::Record::Review, rid, b.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }

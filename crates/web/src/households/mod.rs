@@ -419,36 +419,6 @@ pub async fn update_investigation(
     .await
 }
 
-/// Deletes an investigation with a reason (kept, marked, out of the household's list).
-pub async fn delete_investigation(
-    st: &AppState,
-    info: &AuthInfo,
-    id: i64,
-    investigation_id: i64,
-    reason: String,
-) -> Result<(), AppError> {
-    ensure_reader(info)?;
-    let hh = writable(st, info, id).await?;
-    st.read(move |c| hs::investigation(c, id, investigation_id))
-        .await?;
-    let reason = text::reason(&reason).map_err(|m| AppError::invalid("reason", m))?;
-    let keys = st.keys.clone();
-    let actor = info.actor();
-    let now = shegong_domain::clock::now();
-    st.write(move |c| {
-        hs::delete_investigation(c, &hh, investigation_id, &reason, &actor, now)?;
-        audit::append(
-            c,
-            &keys,
-            &Event::new(&actor, "household.investigation.delete", "household", id)
-                .org(hh.org_code.clone())
-                .detail(json!({"investigation_id": investigation_id})),
-        )?;
-        Ok(())
-    })
-    .await
-}
-
 /// Corrects a review (8.1.1.2) with a reason; the household's review due is computed again.
 pub async fn update_review(
     st: &AppState,
@@ -481,29 +451,58 @@ pub async fn update_review(
     .await
 }
 
-/// Deletes a review with a reason (kept, marked); the review before it is due again.
-pub async fn delete_review(
+/// A household record that can be deleted with a reason: an investigation (8.1.1.1) or a
+/// social assistance review (8.1.1.2).
+#[derive(Debug, Clone, Copy)]
+pub enum Record {
+    Investigation,
+    Review,
+}
+
+impl Record {
+    fn name(self) -> &'static str {
+        match self {
+            Record::Investigation => "investigation",
+            Record::Review => "review",
+        }
+    }
+}
+
+/// Deletes an investigation or a review with a reason: it is kept, marked, and leaves the lists;
+/// for a review, the one before it of the same category is due again.
+pub async fn delete_record(
     st: &AppState,
     info: &AuthInfo,
     id: i64,
-    review_id: i64,
+    record: Record,
+    record_id: i64,
     reason: String,
 ) -> Result<(), AppError> {
     ensure_reader(info)?;
     let hh = writable(st, info, id).await?;
-    st.read(move |c| hs::review(c, id, review_id)).await?;
+    st.read(move |c| match record {
+        Record::Investigation => hs::investigation(c, id, record_id).map(drop),
+        Record::Review => hs::review(c, id, record_id).map(drop),
+    })
+    .await?;
     let reason = text::reason(&reason).map_err(|m| AppError::invalid("reason", m))?;
     let keys = st.keys.clone();
     let actor = info.actor();
     let now = shegong_domain::clock::now();
     st.write(move |c| {
-        hs::delete_review(c, &hh, review_id, &reason, &actor, now)?;
+        match record {
+            Record::Investigation => {
+                hs::delete_investigation(c, &hh, record_id, &reason, &actor, now)?
+            }
+            Record::Review => hs::delete_review(c, &hh, record_id, &reason, &actor, now)?,
+        }
+        let name = record.name();
         audit::append(
             c,
             &keys,
-            &Event::new(&actor, "household.review.delete", "household", id)
+            &Event::new(&actor, &format!("household.{name}.delete"), "household", id)
                 .org(hh.org_code.clone())
-                .detail(json!({"review_id": review_id})),
+                .detail(json!({ format!("{name}_id"): record_id })),
         )?;
         Ok(())
     })

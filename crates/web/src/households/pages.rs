@@ -1112,11 +1112,19 @@ async fn investigation_delete(
     P((id, iid)): P<(i64, i64)>,
     UiForm(f): UiForm<ReasonForm>,
 ) -> Result<Response, AppError> {
-    let (status, errors) =
-        match super::delete_investigation(&st, &info, id, iid, f.reason.clone()).await {
-            Ok(()) => return Ok(done(id, "deleted")),
-            Err(e) => Errors::of_refusal(e, l, "reason")?,
-        };
+    let (status, errors) = match super::delete_record(
+        &st,
+        &info,
+        id,
+        super::Record::Investigation,
+        iid,
+        f.reason.clone(),
+    )
+    .await
+    {
+        Ok(()) => return Ok(done(id, "deleted")),
+        Err(e) => Errors::of_refusal(e, l, "reason")?,
+    };
     let e = Editing {
         investigation_id: iid,
         delete_reason: f.reason,
@@ -1228,10 +1236,13 @@ async fn review_delete(
     P((id, rid)): P<(i64, i64)>,
     UiForm(f): UiForm<ReasonForm>,
 ) -> Result<Response, AppError> {
-    let (status, errors) = match super::delete_review(&st, &info, id, rid, f.reason.clone()).await {
-        Ok(()) => return Ok(done(id, "deleted")),
-        Err(e) => Errors::of_refusal(e, l, "reason")?,
-    };
+    let (status, errors) =
+        match super::delete_record(&st, &info, id, super::Record::Review, rid, f.reason.clone())
+            .await
+        {
+            Ok(()) => return Ok(done(id, "deleted")),
+            Err(e) => Errors::of_refusal(e, l, "reason")?,
+        };
     let page = review_edit_page(&st, l, &info, (id, rid), None, Some((f.reason, errors))).await?;
     Ok((status, Page(page)).into_response())
 }
