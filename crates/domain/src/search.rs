@@ -109,9 +109,10 @@ pub enum NameQuery {
 
 /// Turns a search text into a token query; `None` when it holds nothing searchable.
 pub fn name_query(q: &str) -> Option<NameQuery> {
+    // Control characters (a NUL typed into a URL) are in no name and PostgreSQL refuses them.
     let chars: Vec<char> = q
         .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '.' | '-'))
+        .filter(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '·' | '•' | '.' | '-'))
         .collect();
     if chars.is_empty() {
         return None;

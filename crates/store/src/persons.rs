@@ -751,7 +751,7 @@ fn stations_of(conn: &mut DbConn, scope: &Scope) -> StoreResult<Vec<String>> {
 /// digits and `p` letters ([`NameQuery::Pinyin`]) — anything else matches nobody. Each term is a
 /// range on the token key, and there is no constant first term, which would make SQLite scan every
 /// token instead of OR-ing index searches.
-fn pinyin_match(stations: &[String], p: &str) -> String {
+fn pinyin_match(stations: &[String], p: &str, pg: bool) -> String {
     let plain = |s: &str| {
         s.bytes()
             .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
@@ -768,10 +768,23 @@ fn pinyin_match(stations: &[String], p: &str) -> String {
             })
         })
         .collect();
+    let (open, close) = matched_ids(pg);
     format!(
-        "persons.id IN (SELECT person_id FROM person_search_tokens WHERE {})",
+        "{open}SELECT person_id FROM person_search_tokens WHERE {}{close}",
         ranges.join(" OR ")
     )
+}
+
+/// `persons.id` among the ids a token subquery gives. On PostgreSQL as an array computed once:
+/// as `IN (…)` the planner turns it into a join, and with its estimate of one person for a
+/// station's code range (the histogram cannot see ranges that narrow) it re-ran the token search
+/// for every person of the station — a second per search at 2 million people
+/// (docs/benchmarks.md). SQLite computes `IN (…)` once.
+fn matched_ids(pg: bool) -> (&'static str, &'static str) {
+    match pg {
+        true => ("persons.id = ANY(ARRAY(", "))"),
+        false => ("persons.id IN (", ")"),
+    }
 }
 
 /// What a search text is.
@@ -829,7 +842,9 @@ pub fn search(
     }
     // Pinyin matches are ranges of tokens, one pair per station, OR-ed in a subquery (never a
     // list of ids read first: a county's `l` has tens of thousands, more than a statement binds).
-    let pinyin = |p: &str| diesel::dsl::sql::<diesel::sql_types::Bool>(&pinyin_match(&stations, p));
+    let pg = matches!(conn, DbConn::Pg(_));
+    let pinyin =
+        |p: &str| diesel::dsl::sql::<diesel::sql_types::Bool>(&pinyin_match(&stations, p, pg));
     let build = || {
         let mut b = persons::table.into_boxed().filter(visible(v));
         if !f.include_merged {
@@ -839,18 +854,30 @@ pub fn search(
             Some(Some(Wanted::Id(idx))) => b = b.filter(persons::id_number_index.eq(idx.clone())),
             Some(Some(Wanted::Phone(idx))) => b = b.filter(persons::phone_index.eq(idx.clone())),
             Some(Some(Wanted::Name(NameQuery::Hanzi(tokens)))) => {
-                let n = tokens.len() as i64;
                 let keyed: Vec<String> = stations
                     .iter()
                     .flat_map(|st| tokens.iter().map(move |t| station_token(st, t)))
                     .collect();
-                // A person's tokens all carry one station, so every token matching means n rows.
-                let ids = person_search_tokens::table
-                    .filter(person_search_tokens::token.eq_any(keyed))
-                    .group_by(person_search_tokens::person_id)
-                    .having(diesel::dsl::count(person_search_tokens::token).eq(n))
-                    .select(person_search_tokens::person_id);
-                b = b.filter(persons::id.eq_any(ids));
+                // The tokens go in as one JSON array bound as text, so the statement has one
+                // shape whatever their number. A person's tokens all carry one station, so
+                // every token matching means as many rows as the text has tokens.
+                let (list, end) = match pg {
+                    true => ("SELECT json_array_elements_text(CAST(", " AS json))"),
+                    false => ("SELECT value FROM json_each(CAST(", " AS TEXT))"),
+                };
+                let (open, close) = matched_ids(pg);
+                b = b.filter(
+                    diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+                        "{open}SELECT person_id FROM person_search_tokens WHERE token IN ({list}"
+                    ))
+                    .bind::<diesel::sql_types::Text, _>(
+                        serde_json::to_string(&keyed).unwrap_or_default(),
+                    )
+                    .sql(&format!(
+                        "{end}) GROUP BY person_id HAVING count(*) = {}{close}",
+                        tokens.len()
+                    )),
+                );
             }
             Some(Some(Wanted::Name(NameQuery::Pinyin(p)))) => {
                 b = b.filter(pinyin(p));
