@@ -102,3 +102,8 @@ fn worker_registers_finds_reveals_and_edits_a_person() {
 fn worker_records_a_visit_and_reports_a_guardianship_gap() {
     run_script("care.mjs", &["care-elderly", "care-alerts"]);
 }
+
+#[test]
+fn worker_imports_a_roster_and_exports_the_households() {
+    run_script("imports.mjs", &["import-errors", "import-report"]);
+}
