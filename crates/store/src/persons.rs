@@ -756,7 +756,7 @@ fn pinyin_match(stations: &[String], p: &str, pg: bool) -> String {
         s.bytes()
             .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
     };
-    if !plain(p) || !stations.iter().all(|s| plain(s)) || stations.is_empty() {
+    if !plain(p) || !stations.iter().all(|s| plain(s)) {
         return "1 = 0".into();
     }
     let ranges: Vec<String> = stations
@@ -781,9 +781,10 @@ fn pinyin_match(stations: &[String], p: &str, pg: bool) -> String {
 /// for every person of the station — a second per search at 2 million people
 /// (docs/benchmarks.md). SQLite computes `IN (…)` once.
 fn matched_ids(pg: bool) -> (&'static str, &'static str) {
-    match pg {
-        true => ("persons.id = ANY(ARRAY(", "))"),
-        false => ("persons.id IN (", ")"),
+    if pg {
+        ("persons.id = ANY(ARRAY(", "))")
+    } else {
+        ("persons.id IN (", ")")
     }
 }
 
@@ -861,9 +862,10 @@ pub fn search(
                 // The tokens go in as one JSON array bound as text, so the statement has one
                 // shape whatever their number. A person's tokens all carry one station, so
                 // every token matching means as many rows as the text has tokens.
-                let (list, end) = match pg {
-                    true => ("SELECT json_array_elements_text(CAST(", " AS json))"),
-                    false => ("SELECT value FROM json_each(CAST(", " AS TEXT))"),
+                let (list, end) = if pg {
+                    ("SELECT json_array_elements_text(CAST(", " AS json))")
+                } else {
+                    ("SELECT value FROM json_each(CAST(", " AS TEXT))")
                 };
                 let (open, close) = matched_ids(pg);
                 b = b.filter(
