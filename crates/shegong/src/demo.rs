@@ -108,7 +108,7 @@ pub fn generate(db: &Db, keys: &Keys, scale: usize, per_county: usize, seed: u64
         if villages.is_empty() {
             continue;
         }
-        let n = people(db, keys, &mut g, &county, &villages, per_county)?;
+        let n = people(db, keys, &mut g, seed, &county, &villages, per_county)?;
         println!(
             "{county}: {n} people in {:.1} s",
             started.elapsed().as_secs_f64()
@@ -125,11 +125,16 @@ fn villages_of(tree: &[DivisionRow]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Generates and stores people in a county, in transactions of whole households.
+/// The seed of `serve --demo`.
+const DEMO_SEED: u64 = 20_261_129;
+
+/// Generates and stores people in a county, in transactions of whole households, then their
+/// cases (from `seed` and the county, so each county's differ).
 fn people(
     db: &Db,
     keys: &Keys,
     g: &mut crate::synth::Generator,
+    seed: u64,
     county: &str,
     villages: &[(String, String)],
     count: usize,
@@ -140,6 +145,7 @@ fn people(
     let household_of = |i: usize| ppl[i].household.as_ref().map(|h| h.0);
     let mut start = 0;
     let mut hh_start = 0;
+    let mut served: Vec<crate::synth_cases::Served> = Vec::new();
     while start < ppl.len() {
         let mut end = (start + 2000).min(ppl.len());
         while end < ppl.len() && household_of(end) == household_of(end - 1) {
@@ -155,7 +161,7 @@ fn people(
             })
             .collect();
         let today = shegong_domain::dates::today();
-        db.write(|c| {
+        let (ids, hh_ids) = db.write(|c| {
             let (ids, hh_ids) =
                 shegong_store::bulk::insert(c, keys, &hh[hh_start..hh_end], &batch, &actor, now)?;
             let records = g.records(&batch, &ids, &hh_ids);
@@ -167,12 +173,31 @@ fn people(
                 ids.first().copied().unwrap_or(0),
             );
             audit::append(c, keys, &ev.org(county).detail(json!({"count": ids.len()})))?;
-            Ok(())
+            Ok((ids, hh_ids))
         })?;
+        served.extend(batch.iter().zip(&ids).filter_map(|(p, id)| {
+            let station = OrgCode::parse(&p.org_code).ok()?.station()?;
+            let household = p.household.as_ref().map(|(h, _)| hh_ids[*h]);
+            Some((*id, station.to_string(), household, p.fields.sensitivity))
+        }));
         start = end;
         hh_start = hh_end;
     }
     profiles(db, keys, county, villages, &hh, &ppl, &actor, now)?;
+    let (cases, long) = crate::synth_cases::generate(
+        db,
+        keys,
+        seed ^ county.parse::<u64>().unwrap_or_default(),
+        &served,
+    )?;
+    match long {
+        Some(id) => println!(
+            "{county}: {cases} cases; case {id} \"{}\" has {} service records",
+            crate::synth_cases::LONG_CASE_TITLE,
+            crate::synth_cases::LONG_CASE_RECORDS
+        ),
+        None => println!("{county}: {cases} cases"),
+    }
     Ok(ppl.len())
 }
 
@@ -326,8 +351,16 @@ pub fn ensure(db: &Db, keys: &Keys, hashing: &Hashing) -> Result<Vec<(String, St
         }
         Ok(())
     })?;
-    let mut g = crate::synth::Generator::new(20_261_129);
-    people(db, keys, &mut g, COUNTY, &villages_of(&tree), DEMO_PEOPLE)?;
+    let mut g = crate::synth::Generator::new(DEMO_SEED);
+    people(
+        db,
+        keys,
+        &mut g,
+        DEMO_SEED,
+        COUNTY,
+        &villages_of(&tree),
+        DEMO_PEOPLE,
+    )?;
     Ok(creds
         .into_iter()
         .map(|(u, pw, _)| (u.to_string(), pw))

@@ -7,6 +7,7 @@ mod demo;
 mod import;
 mod serve;
 mod synth;
+mod synth_cases;
 
 use clap::Parser;
 use cli::{AuditCommand, Cli, Command, OrgCommand, UserCommand};

@@ -10,10 +10,11 @@
 use crate::audit::{self, Actor, Event};
 use crate::db::{DbConn, MultiBackend};
 use crate::error::{OptionalExt, StoreError, StoreResult};
+use crate::households::all_member_ids;
 use crate::keys::Keys;
 use crate::persons::{self, Viewer};
 use crate::query::{Listing, Page};
-use crate::schema::{persons as persons_t, users};
+use crate::schema::{household_members, persons as persons_t, users};
 use diesel::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -42,6 +43,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> BigInt,
         updated_at -> BigInt,
+        title -> Nullable<Text>,
     }
 }
 
@@ -101,6 +103,7 @@ diesel::allow_tables_to_appear_in_same_query!(cases, users);
 diesel::allow_tables_to_appear_in_same_query!(case_workers, persons_t);
 diesel::allow_tables_to_appear_in_same_query!(case_workers, users);
 diesel::allow_tables_to_appear_in_same_query!(case_follow_ups, persons_t);
+diesel::allow_tables_to_appear_in_same_query!(cases, household_members);
 
 /// Narrows a boxed query over `cases` to the cases the viewer may see: in scope, and a
 /// confidential case only for the head or a worker on it.
@@ -146,6 +149,7 @@ pub struct CaseRow {
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    pub title: Option<String>,
 }
 
 impl CaseRow {
@@ -299,21 +303,24 @@ pub struct FollowUpRow {
 
 // ------------------------------------------------------------------------------------ writes
 
-/// A case to open from a checked intake.
+/// A case to open, with its checked intake when given (a case opened with a person and a title
+/// only gets its intake record later, before it can be accepted).
 #[derive(Debug, Clone)]
 pub struct NewCase<'a> {
     pub person_id: i64,
+    /// A household-level case: listed for every member, on every member's timeline.
     pub household_id: Option<i64>,
+    pub title: Option<&'a str>,
     pub org_code: &'a str,
     pub sensitivity: Sensitivity,
     pub lead_worker: i64,
     pub co_workers: &'a [i64],
     pub opened_on: Date,
-    pub intake: &'a case::intake::IntakeInput,
+    pub intake: Option<&'a case::intake::IntakeInput>,
 }
 
-/// Opens a case at intake with its intake record. Co-workers must be accounts of the case's
-/// station (422 otherwise).
+/// Opens a case at intake (with its intake record when given). Co-workers must be accounts of
+/// the case's station (422 otherwise); the person of a household case must be a member of it.
 pub fn open(
     conn: &mut DbConn,
     keys: &Keys,
@@ -345,11 +352,20 @@ pub fn open(
             ),
         )));
     }
+    if let Some(h) = n.household_id
+        && !all_member_ids(conn, h)?.contains(&n.person_id)
+    {
+        return Err(StoreError::Invalid(shegong_domain::Invalid::one(
+            "person_id",
+            Msg::new("须是本户的成员", "must be a member of the household"),
+        )));
+    }
     let row = State::Intake.to_row();
     let id = diesel::insert_into(cases::table)
         .values((
             cases::person_id.eq(n.person_id),
             cases::household_id.eq(n.household_id),
+            cases::title.eq(n.title),
             cases::org_code.eq(n.org_code),
             cases::sensitivity.eq(n.sensitivity.id()),
             cases::lead_worker.eq(n.lead_worker),
@@ -365,22 +381,29 @@ pub fn open(
             .values((case_workers::case_id.eq(id), case_workers::user_id.eq(u)))
             .execute(conn)?;
     }
-    insert_record(
-        conn,
-        id,
-        Kind::Intake,
-        n.opened_on,
-        &body(n.intake)?,
-        actor,
-        now,
-    )?;
+    if let Some(intake) = n.intake {
+        insert_record(
+            conn,
+            id,
+            Kind::Intake,
+            n.opened_on,
+            &body(intake)?,
+            actor,
+            now,
+        )?;
+    }
     insert_step(conn, id, None, Stage::Intake, "open", None, actor, now)?;
-    persons::add_timeline(
+    let summary = if n.household_id.is_some() {
+        "开案(接案,家庭个案)"
+    } else {
+        "开案(接案)"
+    };
+    timeline(
         conn,
-        n.person_id,
+        (n.person_id, n.household_id),
         "case.open",
-        Some(id),
-        "开案(接案)",
+        id,
+        summary,
         actor,
         now,
     )?;
@@ -392,12 +415,51 @@ pub fn open(
             .detail(json!({
                 "person_id": n.person_id,
                 "household_id": n.household_id,
+                "intake": n.intake.is_some(),
                 "lead_worker": n.lead_worker,
                 "co_workers": team,
                 "sensitivity": n.sensitivity.id(),
             })),
     )?;
     Ok(id)
+}
+
+/// The strictest classification among a household's members: a household case is classified by
+/// it, so a confidential member's details are never less protected on the family's case (R-7.4g).
+pub fn household_sensitivity(conn: &mut DbConn, household_id: i64) -> StoreResult<Sensitivity> {
+    let ids = all_member_ids(conn, household_id)?;
+    let classes: Vec<String> = persons_t::table
+        .filter(persons_t::id.eq_any(ids))
+        .select(persons_t::sensitivity)
+        .load(conn)?;
+    Ok(classes
+        .iter()
+        .map(|c| Sensitivity::from_id(c).unwrap_or(Sensitivity::Confidential))
+        .max()
+        .unwrap_or_default())
+}
+
+/// A line on the timeline of the case's person and, for a household case, of every member
+/// (issue 4 point 3: the case covers them).
+fn timeline(
+    conn: &mut DbConn,
+    (person_id, household_id): (i64, Option<i64>),
+    kind: &str,
+    case_id: i64,
+    summary: &str,
+    actor: &Actor,
+    now: i64,
+) -> StoreResult<()> {
+    let mut people = vec![person_id];
+    if let Some(h) = household_id {
+        people.extend(all_member_ids(conn, h)?);
+    }
+    people.sort_unstable();
+    people.dedup();
+    for p in people {
+        persons::add_timeline(conn, p, kind, Some(case_id), summary, actor, now)?;
+    }
+    Ok(())
 }
 
 fn body<T: Serialize>(input: &T) -> StoreResult<String> {
@@ -504,11 +566,11 @@ pub fn apply(
     } else {
         format!("个案:{} → {}", step.from.label().zh, step.to.label().zh)
     };
-    persons::add_timeline(
+    timeline(
         conn,
-        c.person_id,
+        (c.person_id, c.household_id),
         "case.step",
-        Some(c.id),
+        c.id,
         &summary,
         actor,
         now,
@@ -591,11 +653,11 @@ pub fn save_record<T: Serialize>(
             "create",
         ),
     };
-    persons::add_timeline(
+    timeline(
         conn,
-        c.person_id,
+        (c.person_id, c.household_id),
         &format!("case.{}", kind.id()),
-        Some(c.id),
+        c.id,
         &format!("{}({})", kind.label(), dates::iso(on)),
         actor,
         now,
@@ -627,11 +689,11 @@ pub fn schedule_follow_up(
         ))
         .returning(case_follow_ups::id)
         .get_result::<i64>(conn)?;
-    persons::add_timeline(
+    timeline(
         conn,
-        c.person_id,
+        (c.person_id, c.household_id),
         "case.follow_up",
-        Some(c.id),
+        c.id,
         &format!("安排跟进(10.4,{})", dates::iso(due)),
         actor,
         now,
@@ -674,11 +736,11 @@ pub fn record_contact(
     if n != 1 {
         return Err(StoreError::NotFound);
     }
-    persons::add_timeline(
+    timeline(
         conn,
-        c.person_id,
+        (c.person_id, c.household_id),
         "case.follow_up",
-        Some(c.id),
+        c.id,
         &format!("跟进回访(10.4,{})", dates::iso(contact.contacted_on)),
         actor,
         now,
@@ -786,10 +848,14 @@ pub struct CaseLine {
     pub lead_name: String,
     pub opened_on: String,
     pub updated_at: i64,
+    pub title: Option<String>,
+    pub household_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
+    /// Part of the title (e.g. the demo's 演示长个案).
+    pub q: Option<String>,
     pub stage: Option<Stage>,
     /// Cases this user leads or works on.
     pub worker: Option<i64>,
@@ -816,6 +882,13 @@ pub fn list(
         );
         if let Some(s) = f.stage {
             q = q.filter(cases::stage.eq(s.id()));
+        }
+        if let Some(t) = f.q.as_deref().filter(|t| !t.is_empty()) {
+            q = q.filter(
+                cases::title
+                    .like(crate::query::like_contains(t))
+                    .escape('\\'),
+            );
         }
         if let Some(u) = f.worker {
             let theirs = case_workers::table
@@ -847,15 +920,25 @@ pub fn list(
             users::display_name,
             cases::opened_on,
             cases::updated_at,
+            cases::title,
+            cases::household_id,
         ))
         .load(conn)?;
     Ok(Listing { items, total })
 }
 
-/// A person's cases the viewer may see (several over time, issue 4 point 3), newest first.
+/// A person's cases the viewer may see (several over time, issue 4 point 3), newest first: their
+/// own and those of the household they are a member of.
 pub fn of_person(conn: &mut DbConn, v: &Viewer, person_id: i64) -> StoreResult<Vec<CaseRow>> {
+    let households = household_members::table
+        .filter(household_members::person_id.eq(person_id))
+        .select(household_members::household_id.nullable());
     Ok(visible!(cases::table.into_boxed::<MultiBackend>(), v)
-        .filter(cases::person_id.eq(person_id))
+        .filter(
+            cases::person_id
+                .eq(person_id)
+                .or(cases::household_id.eq_any(households)),
+        )
         .order(cases::id.desc())
         .select(CaseRow::as_select())
         .load(conn)?)

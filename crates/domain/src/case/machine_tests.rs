@@ -348,6 +348,8 @@ fn records_fit_their_stage() {
     assert!(may_record(&planning, Record::NeedsAssessment).is_ok());
     assert!(may_record(&State::Intervention, Record::Plan).is_err());
     assert!(may_record(&State::Intake, Record::Service).is_ok());
+    assert!(may_record(&State::Intake, Record::Intake).is_ok());
+    assert!(may_record(&State::Assessment, Record::Intake).is_err());
     let waiting = State::Planning {
         plan: Review::Submitted {
             author: 1,

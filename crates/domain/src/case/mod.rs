@@ -12,6 +12,7 @@ pub mod records;
 pub mod row;
 pub mod service;
 pub mod stage;
+pub mod target;
 
 pub use machine::{
     Actor, Event, Facts, OnFile, Refusal, Review, State, Step, Submission, transition,
@@ -19,12 +20,24 @@ pub use machine::{
 pub use records::{Record, may_record};
 pub use row::Row;
 pub use stage::Stage;
+pub use target::event_to;
 
 use crate::{Invalid, Msg, content, dates, text};
 use time::Date;
 
 /// The longest free text of a case record (a home-visit note, an assessment section).
 pub const TEXT_MAX: usize = 5000;
+
+/// The longest case title.
+pub const TITLE_MAX: usize = 100;
+
+/// A case's optional title (a short label for lists, e.g. 独居老人情绪支持): one line, at most
+/// [`TITLE_MAX`] characters; empty when not given.
+pub fn title(value: Option<&str>) -> Result<Option<String>, Invalid> {
+    let v = text::one_line(value.unwrap_or_default(), TITLE_MAX)
+        .map_err(|m| Invalid::one("title", m))?;
+    Ok((!v.is_empty()).then_some(v))
+}
 
 /// A required multi-line text.
 fn required_notes(inv: &mut Invalid, field: &'static str, value: &str) -> Option<String> {

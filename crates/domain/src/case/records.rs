@@ -40,6 +40,9 @@ pub fn may_record(state: &State, what: Record) -> Result<(), Refusal> {
     }
     let under_review = state.waiting().is_some();
     let fits = match what {
+        // The intake is completed while the case is at intake (a case opened with a person and a
+        // title only gets it then); once accepted, what acceptance was decided on stays.
+        Record::Intake => matches!(state, State::Intake),
         Record::NeedsAssessment => {
             matches!(state, State::Assessment | State::Planning { .. }) && !under_review
         }

@@ -99,12 +99,13 @@ fn open(t: &TestDb, ids: [i64; 4], pid: i64, sensitivity: Sensitivity) -> i64 {
             &NewCase {
                 person_id: pid,
                 household_id: None,
+                title: None,
                 org_code: STATION,
                 sensitivity,
                 lead_worker: ids[0],
                 co_workers: &[ids[1]],
                 opened_on: dates::today(),
-                intake: &i,
+                intake: Some(&i),
             },
             &actor(ids[0]),
             10,
@@ -291,8 +292,8 @@ db_test!(fn a_co_worker_of_another_station_is_refused_and_nothing_written(t) {
     }, 0)).unwrap();
     let i = intake();
     let err = t.db.write(|c| store::open(c, &t.keys, &NewCase {
-        person_id: pid, household_id: None, org_code: STATION, sensitivity: Sensitivity::Ordinary,
-        lead_worker: ids[0], co_workers: &[outsider], opened_on: dates::today(), intake: &i,
+        person_id: pid, household_id: None, title: None, org_code: STATION, sensitivity: Sensitivity::Ordinary,
+        lead_worker: ids[0], co_workers: &[outsider], opened_on: dates::today(), intake: Some(&i),
     }, &actor(ids[0]), 1)).unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)));
     assert_eq!(t.db.read(|c| store::list(c, &viewer(ids[3], STATION, true), &Filter::default(), Page::default())).unwrap().total, 0);
@@ -328,4 +329,89 @@ db_test!(fn follow_ups_are_listed_when_due_and_recorded_once(t) {
     assert_eq!(all[0].outcome.as_deref(), Some("stable"));
     assert!(all.iter().any(|f| f.id == later && f.contacted_on.is_none()));
     assert!(t.db.read(|c| store::follow_ups_due(c, &v, ids[1], today)).unwrap().is_empty());
+});
+
+/// A person registered at the station, with `sensitivity`.
+fn add_person(t: &TestDb, uid: i64, name: &str, sensitivity: &str) -> i64 {
+    let f = person::validate(
+        &PersonInput {
+            name: name.into(),
+            sensitivity: Some(sensitivity.into()),
+            ..Default::default()
+        },
+        dates::today(),
+        &|_| false,
+    )
+    .unwrap();
+    t.db.write(|c| persons::create(c, &t.keys, &f, STATION, &actor(uid), 1))
+        .unwrap()
+}
+
+db_test!(fn a_household_case_covers_every_member(t) {
+    use shegong_domain::household::{self as dh, HouseholdInput};
+    use shegong_store::households as hs;
+    let (ids, pid) = seed(t);
+    let spouse = add_person(t, ids[0], "李桂兰", "ordinary");
+    let outsider = add_person(t, ids[0], "王五", "ordinary");
+    let head = viewer(ids[3], STATION, true);
+    let f = dh::validate_household(&HouseholdInput { address: Some("文化路 1 号".into()), ..Default::default() }).unwrap();
+    let hh = t.db.write(|c| {
+        let h = hs::create(c, STATION, &f, 1)?;
+        let row = hs::get(c, &head.scope, h)?;
+        hs::add_member(c, &head, &row, pid, "head", &actor(ids[0]), 1)?;
+        let row = hs::get(c, &head.scope, h)?;
+        hs::add_member(c, &head, &row, spouse, "spouse", &actor(ids[0]), 1)?;
+        Ok(h)
+    }).unwrap();
+    let new = |person_id: i64| NewCase {
+        person_id, household_id: Some(hh), title: Some("家庭照料支持"), org_code: STATION,
+        sensitivity: Sensitivity::Ordinary, lead_worker: ids[0], co_workers: &[], opened_on: dates::today(), intake: None,
+    };
+    // The person it is registered to must be a member.
+    let err = t.db.write(|c| store::open(c, &t.keys, &new(outsider), &actor(ids[0]), 1)).unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)));
+    let id = t.db.write(|c| store::open(c, &t.keys, &new(pid), &actor(ids[0]), 1)).unwrap();
+    // Listed for each member, not for others; on each member's timeline.
+    for p in [pid, spouse] {
+        let theirs = t.db.read(|c| store::of_person(c, &head, p)).unwrap();
+        assert_eq!(theirs.iter().map(|c| c.id).collect::<Vec<_>>(), [id], "{p}");
+        assert_eq!(theirs[0].title.as_deref(), Some("家庭照料支持"));
+        let tl = t.db.read(|c| persons::timeline(c, &head, p)).unwrap();
+        assert!(tl.iter().any(|e| e.kind == "case.open"), "{p}");
+    }
+    assert!(t.db.read(|c| store::of_person(c, &head, outsider)).unwrap().is_empty());
+    // Without an intake record it waits at intake; the accept is refused until one is written.
+    assert!(step(t, ids[0], false, id, Event::Accept).is_err());
+    save(t, ids[0], id, Kind::Intake, &intake());
+    step(t, ids[0], false, id, Event::Accept).unwrap();
+    let tl = t.db.read(|c| persons::timeline(c, &head, spouse)).unwrap();
+    assert!(tl.iter().any(|e| e.kind == "case.step"));
+    // Out of scope: nothing.
+    let far = viewer(ids[0], "430203", true);
+    assert!(t.db.read(|c| store::of_person(c, &far, spouse)).unwrap().is_empty());
+    // Its classification is the strictest member's.
+    assert_eq!(t.db.read(|c| store::household_sensitivity(c, hh)).unwrap(), Sensitivity::Ordinary);
+    let secret = add_person(t, ids[0], "赵六", "confidential");
+    t.db.write(|c| {
+        let row = hs::get(c, &head.scope, hh)?;
+        hs::add_member(c, &head, &row, secret, "child", &actor(ids[0]), 1).map(|_| ())
+    }).unwrap();
+    assert_eq!(t.db.read(|c| store::household_sensitivity(c, hh)).unwrap(), Sensitivity::Confidential);
+});
+
+db_test!(fn cases_are_found_by_title(t) {
+    let (ids, pid) = seed(t);
+    open(t, ids, pid, Sensitivity::Ordinary);
+    let titled = t.db.write(|c| store::open(c, &t.keys, &NewCase {
+        person_id: pid, household_id: None, title: Some("演示长个案"), org_code: STATION,
+        sensitivity: Sensitivity::Ordinary, lead_worker: ids[0], co_workers: &[], opened_on: dates::today(), intake: None,
+    }, &actor(ids[0]), 1)).unwrap();
+    let v = viewer(ids[3], STATION, true);
+    let find = |q: &str| t.db.read(|c| store::list(c, &v, &Filter { q: Some(q.into()), ..Filter::default() }, Page::default())).unwrap();
+    let l = find("长个案");
+    assert_eq!(l.items.iter().map(|c| c.id).collect::<Vec<_>>(), [titled]);
+    assert_eq!(l.items[0].title.as_deref(), Some("演示长个案"));
+    // LIKE wildcards are matched as themselves.
+    assert_eq!(find("%").total, 0);
+    assert_eq!(find("").total, 2);
 });

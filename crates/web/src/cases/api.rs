@@ -28,11 +28,15 @@ use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(open_case))
+        .routes(routes!(create))
+        .routes(routes!(open_case, person_cases))
+        .routes(routes!(open_household_case))
         .routes(routes!(list))
         .routes(routes!(caseload))
         .routes(routes!(get_case))
         .routes(routes!(post_step))
+        .routes(routes!(post_transition))
+        .routes(routes!(put_intake))
         .routes(routes!(put_needs))
         .routes(routes!(put_plan))
         .routes(routes!(post_service))
@@ -46,14 +50,34 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenIn {
+    /// The person: required on `POST /api/v1/cases`; on a household, the member the case is
+    /// registered to (default: the household's head); on `/persons/{id}/cases`, that id if given.
+    person_id: Option<i64>,
+    /// A short label for lists (at most 100 characters).
+    title: Option<String>,
     /// The intake (接案): `source` walk_in|home_visit|assigned|referral_in, `received_on`,
     /// `presenting_problem`, `consent`, `consent_by` (under 14), `eligible`,
     /// `eligibility_notes`, `referral_to` (when not eligible: the case is referred at once).
-    #[schema(value_type = Object)]
-    intake: IntakeInput,
+    /// Without it the case waits at intake until `PUT /api/v1/cases/{id}/intake`.
+    #[schema(value_type = Option<Object>)]
+    intake: Option<IntakeInput>,
     /// Co-workers (协同社工): accounts of the caller's station.
     #[serde(default)]
     co_workers: Vec<i64>,
+}
+
+impl OpenIn {
+    fn opening(self) -> super::Opening {
+        super::Opening {
+            title: self.title,
+            intake: self.intake,
+            co_workers: self.co_workers,
+        }
+    }
+}
+
+fn choose_person() -> AppError {
+    AppError::invalid("person_id", Msg::new("请选择服务对象", "choose the person"))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -61,17 +85,88 @@ pub struct Created {
     id: i64,
 }
 
+/// Opens the case and answers it as `GET /api/v1/cases/{id}` does (201).
+async fn opened(
+    st: &AppState,
+    info: &crate::auth::AuthInfo,
+    whose: super::Whose,
+    b: OpenIn,
+) -> ApiResult<(StatusCode, Json<CaseOut>)> {
+    let id = super::open_case(st, info, whose, b.opening()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CaseOut::of(super::load(st, info, id).await?)),
+    ))
+}
+
+/// Open a case (接案) for a person: `{"person_id", "title"?}` → 201 with `"state": "intake"`
+/// (or `referred` when the intake sent declines it); the caller leads it at their station.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = OpenIn,
+    responses((status = 201, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn create(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    ApiJson(b): ApiJson<OpenIn>,
+) -> ApiResult<(StatusCode, Json<CaseOut>)> {
+    let pid = b.person_id.ok_or_else(choose_person)?;
+    opened(&st, &info, super::Whose::Person(pid), b).await
+}
+
 /// Open a case for a person at intake (接案); the caller leads it.
 #[utoipa::path(post, path = "/api/v1/persons/{id}/cases", tag = "cases", params(("id" = i64, Path)), request_body = OpenIn,
-    responses((status = 201, body = Created), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn open_case(
     State(st): State<AppState>,
     Authed(info): Authed,
     P(id): P<i64>,
     ApiJson(b): ApiJson<OpenIn>,
-) -> ApiResult<(StatusCode, Json<Created>)> {
-    let id = super::open_case(&st, &info, id, b.intake, b.co_workers).await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+) -> ApiResult<(StatusCode, Json<CaseOut>)> {
+    if b.person_id.is_some_and(|p| p != id) {
+        return Err(choose_person());
+    }
+    opened(&st, &info, super::Whose::Person(id), b).await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonCases {
+    /// The person's own cases and their household's, newest first.
+    #[schema(value_type = Vec<Object>)]
+    items: Vec<store::CaseRow>,
+    total: i64,
+}
+
+/// A person's cases the caller may see: their own and their household's (issue 4 point 3).
+#[utoipa::path(get, path = "/api/v1/persons/{id}/cases", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = PersonCases), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn person_cases(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+) -> ApiResult<Json<PersonCases>> {
+    crate::care::open(&st, &info, id).await?;
+    let v = viewer(&info);
+    let items = st.read(move |c| store::of_person(c, &v, id)).await?;
+    Ok(Json(PersonCases {
+        total: items.len() as i64,
+        items,
+    }))
+}
+
+/// Open a household-level case (家庭个案, issue 4 point 3): registered to a member (default the
+/// head), listed for and on the timeline of every member, classified as its strictest member.
+#[utoipa::path(post, path = "/api/v1/households/{id}/cases", tag = "cases", params(("id" = i64, Path)), request_body = OpenIn,
+    responses((status = 201, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn open_household_case(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+    ApiJson(b): ApiJson<OpenIn>,
+) -> ApiResult<(StatusCode, Json<CaseOut>)> {
+    let whose = super::Whose::Household {
+        id,
+        person: b.person_id,
+    };
+    opened(&st, &info, whose, b).await
 }
 
 #[derive(Serialize, ToSchema)]
@@ -113,7 +208,12 @@ pub struct FollowUpOut {
 #[derive(Serialize, ToSchema)]
 pub struct CaseOut {
     id: i64,
+    /// The state's name, as `POST /api/v1/cases/{id}/transitions` takes it (the stage).
+    state: String,
+    title: Option<String>,
     person_id: i64,
+    /// Set on a household-level case, which covers every member of the household.
+    household_id: Option<i64>,
     person_name: String,
     org_code: String,
     sensitivity: String,
@@ -136,7 +236,10 @@ impl CaseOut {
         let c = l.case.case;
         CaseOut {
             id: c.id,
+            state: l.state.stage().id().into(),
+            title: c.title,
             person_id: c.person_id,
+            household_id: c.household_id,
             person_name: l.case.person_name,
             org_code: c.org_code,
             sensitivity: c.sensitivity,
@@ -276,6 +379,36 @@ async fn post_step(
     Ok(Json(CaseOut::of(super::load(&st, &info, id).await?)))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionIn {
+    /// intake, assessment, planning, intervention, evaluation, closed, referred, terminated.
+    to: String,
+    /// Required to skip ahead, go back, refer, terminate or reopen.
+    reason: Option<String>,
+    /// Where a case moved to `referred` goes.
+    referred_to: Option<String>,
+}
+
+/// Move a case to a state (contract route): the state machine of decision 0014 reads the move
+/// as its event — the next stage, the head's approval of a waiting plan (10.2) or closing, a skip
+/// or a revision (with a reason), a referral, a termination, a reopening — and decides: 403 not
+/// allowed (approvals are the head's, never of one's own submission), 409 not possible from the
+/// current state, 422 a reason or record missing.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/transitions", tag = "cases", params(("id" = i64, Path)), request_body = TransitionIn,
+    responses((status = 200, body = CaseOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn post_transition(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+    ApiJson(b): ApiJson<TransitionIn>,
+) -> ApiResult<Json<CaseOut>> {
+    let to = Stage::from_id(&b.to)
+        .ok_or_else(|| AppError::invalid("to", Msg::new("未知的个案状态", "unknown state")))?;
+    super::move_to(&st, &info, id, to, b.reason, b.referred_to).await?;
+    Ok(Json(CaseOut::of(super::load(&st, &info, id).await?)))
+}
+
 async fn saved(
     st: &AppState,
     info: &crate::auth::AuthInfo,
@@ -284,6 +417,19 @@ async fn saved(
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     let rid = super::save(st, info, id, input).await?;
     Ok((StatusCode::CREATED, Json(Created { id: rid })))
+}
+
+/// Write the intake (接案) of a case still at intake: source, presenting problem, consent,
+/// eligibility. A declined intake refers the case at once.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/intake", tag = "cases", params(("id" = i64, Path)), request_body(content = Object, description = "domain::case::intake::IntakeInput"),
+    responses((status = 201, body = Created), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn put_intake(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+    P(id): P<i64>,
+    ApiJson(b): ApiJson<IntakeInput>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    saved(&st, &info, id, Input::Intake(b)).await
 }
 
 /// Write the needs assessment (10.1); needs are numbered from 1 in the order sent.
@@ -382,6 +528,8 @@ async fn post_contact(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Part of the case's title.
+    q: Option<String>,
     /// intake, assessment, planning, intervention, evaluation, closed, referred, terminated.
     stage: Option<String>,
     /// Cases this account leads or works on.
@@ -408,6 +556,7 @@ async fn list(
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<CaseList>> {
     crate::persons::ensure_reader(&info)?;
+    crate::households::check_search(q.q.as_deref())?;
     let stage =
         match q.stage.as_deref().filter(|s| !s.is_empty()) {
             Some(s) => Some(Stage::from_id(s).ok_or_else(|| {
@@ -421,6 +570,7 @@ async fn list(
         q.worker
     };
     let f = Filter {
+        q: q.q,
         stage,
         worker,
         ..Filter::default()

@@ -18,13 +18,16 @@ use shegong_domain::case::intake::{self, IntakeInput};
 use shegong_domain::case::needs::{self, NeedsInput};
 use shegong_domain::case::plan::{self, PlanInput};
 use shegong_domain::case::service::{self, CaseFacts, ServiceInput};
-use shegong_domain::case::{self, Actor, Event, Facts, Refusal, State};
+use shegong_domain::case::{self, Actor, Event, Facts, Refusal, Stage, State};
 use shegong_domain::policy::{Action, Target};
 use shegong_domain::role::Role;
-use shegong_domain::{clock, dates};
+use shegong_domain::{Msg, clock, dates};
 use shegong_store::StoreError;
-use shegong_store::audit::{self, Event as AuditEvent};
+use shegong_store::audit::{self, Actor as AuditActor, Event as AuditEvent};
 use shegong_store::cases::{self as store, Case, FollowUpRow, Kind, NewCase, RecordRow, StepRow};
+use shegong_store::db::DbConn;
+use shegong_store::keys::Keys;
+use shegong_store::persons::Viewer;
 
 /// A case as one page shows it: the people on it, its records, history and follow-ups.
 #[derive(Debug, Clone)]
@@ -130,71 +133,167 @@ fn facts(info: &AuthInfo, l: &Loaded) -> Result<Facts, AppError> {
     })
 }
 
-/// Opens a case for a person at intake; the user leads it. A declined intake is referred at once.
+/// Whose case it is.
+#[derive(Debug, Clone, Copy)]
+pub enum Whose {
+    Person(i64),
+    /// A household case, registered to one member (`None`: the household's head).
+    Household {
+        id: i64,
+        person: Option<i64>,
+    },
+}
+
+/// What a case is opened with: the contract's `{"person_id", "title"?}`, the intake when the
+/// worker has it at hand (otherwise written before the case is accepted), co-workers.
+#[derive(Debug, Default)]
+pub struct Opening {
+    pub title: Option<String>,
+    pub intake: Option<IntakeInput>,
+    pub co_workers: Vec<i64>,
+}
+
+/// Opens a case at intake for a person, or for a household through one of its members (issue 4
+/// point 3: the household case covers every member); the user leads it at their station. A
+/// declined intake is referred at once. Every way of opening a case comes through here.
 pub async fn open_case(
     st: &AppState,
     info: &AuthInfo,
-    person_id: i64,
-    input: IntakeInput,
-    co_workers: Vec<i64>,
+    whose: Whose,
+    o: Opening,
 ) -> Result<i64, AppError> {
-    let o = crate::care::open(st, info, person_id).await?;
-    if !o.may_write {
+    let (person_id, household_id) = match whose {
+        Whose::Person(p) => (p, None),
+        Whose::Household { id, person } => {
+            let hh = crate::households::load(st, info, id).await?;
+            info.check(Action::WriteRecord, &Target::at(&hh.org_code))?;
+            let p = person.or(hh.head_person_id).ok_or_else(|| {
+                AppError::invalid(
+                    "person_id",
+                    Msg::new(
+                        "本户未登记户主,请选择个案登记在哪位成员名下",
+                        "the household has no head: choose the member the case is registered to",
+                    ),
+                )
+            })?;
+            (p, Some(id))
+        }
+    };
+    let p = crate::care::open(st, info, person_id).await?;
+    if !p.may_write {
         return Err(AppError::forbidden());
     }
-    let checked = intake::validate(&input, dates::today(), o.age())?;
-    let decline = checked.decline();
+    let today = dates::today();
+    let title = case::title(o.title.as_deref())?;
+    let checked = o
+        .intake
+        .as_ref()
+        .map(|i| intake::validate(i, today, p.age()))
+        .transpose()?;
+    let decline = checked.as_ref().and_then(|c| c.decline());
+    let opened_on = checked.map_or(today, |c| c.received_on);
     let keys = st.keys.clone();
     let actor = info.actor();
     let lead = info.user.id;
     let station = info.user.org_code.clone();
-    let sensitivity = o.person.sensitivity();
+    let person_class = p.person.sensitivity();
     let v = viewer(info);
     let head = info.user.role() == Role::StationHead;
     st.write(move |c| {
+        let sensitivity = match household_id {
+            Some(h) => person_class.max(store::household_sensitivity(c, h)?),
+            None => person_class,
+        };
         let id = store::open(
             c,
             &keys,
             &NewCase {
                 person_id,
-                household_id: None,
+                household_id,
+                title: title.as_deref(),
                 org_code: &station,
                 sensitivity,
                 lead_worker: lead,
-                co_workers: &co_workers,
-                opened_on: checked.received_on,
-                intake: &input,
+                co_workers: &o.co_workers,
+                opened_on,
+                intake: o.intake.as_ref(),
             },
             &actor,
             clock::now(),
         )?;
-        // A declined intake ends in a referral in the same step (domain-rules.md § Service
-        // process): decided by the state machine like any other event.
         if let Some(event) = decline {
-            let k = store::get(c, &v, id)?;
-            let facts = Facts {
-                actor: Actor {
-                    user_id: lead,
-                    head,
-                    on_case: true,
-                },
-                today: dates::today(),
-                on_file: store::on_file(&store::records(c, id)?)?,
-            };
-            let (next, s) = case::transition(&k.case.state()?, &event, &facts)
-                .map_err(|r| StoreError::Conflict(r.message().clone()))?;
-            store::apply(c, &keys, &k.case, &next, &s, &actor, clock::now())?;
+            refer_declined(c, &keys, &v, id, head, &event, &actor)?;
         }
         Ok(id)
     })
     .await
 }
 
+/// A declined intake ends in a referral in the same step (domain-rules.md § Service process):
+/// decided by the state machine like any other event.
+fn refer_declined(
+    c: &mut DbConn,
+    keys: &Keys,
+    v: &Viewer,
+    id: i64,
+    head: bool,
+    event: &Event,
+    actor: &AuditActor,
+) -> Result<(), StoreError> {
+    let k = store::get(c, v, id)?;
+    let facts = Facts {
+        actor: Actor {
+            user_id: v.user_id,
+            head,
+            on_case: k.on_case(v.user_id),
+        },
+        today: dates::today(),
+        on_file: store::on_file(&store::records(c, id)?)?,
+    };
+    let (next, s) = case::transition(&k.case.state()?, event, &facts)
+        .map_err(|r| StoreError::Conflict(r.message().clone()))?;
+    store::apply(c, keys, &k.case, &next, &s, actor, clock::now())
+}
+
 /// Applies an event to a case: the domain decides, the store writes (with the step in the
 /// history). The approval of a closing schedules its first follow-up (10.4).
 pub async fn step(st: &AppState, info: &AuthInfo, id: i64, event: Event) -> Result<(), AppError> {
     let l = load_for_writing(st, info, id).await?;
-    let (next, s) = case::transition(&l.state, &event, &facts(info, &l)?).map_err(refused)?;
+    decide_and_write(st, info, l, &event).await
+}
+
+/// Moves a case to the state `to` (the contract's `transitions`): the domain reads the move as
+/// its event (`case::event_to`), then it goes as [`step`].
+pub async fn move_to(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+    to: Stage,
+    reason: Option<String>,
+    referred_to: Option<String>,
+) -> Result<(), AppError> {
+    let l = load_for_writing(st, info, id).await?;
+    let event =
+        case::event_to(&l.state, to, reason.as_deref(), referred_to.as_deref()).map_err(refused)?;
+    // Here `to` names the state asked for; the referral's destination is `referred_to`.
+    decide_and_write(st, info, l, &event)
+        .await
+        .map_err(|e| match e {
+            AppError::Invalid(inv) => match inv.message_for("to") {
+                Some(m) => AppError::invalid("referred_to", m.clone()),
+                None => AppError::Invalid(inv),
+            },
+            e => e,
+        })
+}
+
+async fn decide_and_write(
+    st: &AppState,
+    info: &AuthInfo,
+    l: Loaded,
+    event: &Event,
+) -> Result<(), AppError> {
+    let (next, s) = case::transition(&l.state, event, &facts(info, &l)?).map_err(refused)?;
     let first_follow_up = match &next {
         State::Closed { on, .. } => {
             let input: Option<ClosingInput> = store::record(&l.records, Kind::Closing)?;
@@ -218,6 +317,7 @@ pub async fn step(st: &AppState, info: &AuthInfo, id: i64, event: Event) -> Resu
 
 /// A record of a stage as sent.
 pub enum Input {
+    Intake(IntakeInput),
     Needs(NeedsInput),
     Plan(PlanInput),
     Service(ServiceInput),
@@ -238,6 +338,7 @@ pub async fn save(
     // The state decides first: a record the stage does not take is refused as such (409), not
     // for its content.
     let kind = match &input {
+        Input::Intake(_) => Kind::Intake,
         Input::Needs(_) => Kind::Needs,
         Input::Plan(_) => Kind::Plan,
         Input::Service(_) => Kind::Service,
@@ -245,7 +346,16 @@ pub async fn save(
         Input::Closing(_) => Kind::Closing,
     };
     case::may_record(&l.state, kind.record()).map_err(refused)?;
+    let mut decline = None;
     let (on, body): (time::Date, serde_json::Value) = match &mut input {
+        Input::Intake(i) => {
+            let age = crate::care::open(st, info, l.case.case.person_id)
+                .await?
+                .age();
+            let checked = intake::validate(i, today, age)?;
+            decline = checked.decline();
+            (checked.received_on, to_json(i)?)
+        }
         Input::Needs(i) => (needs::validate(i, today, opened)?.assessed_on, to_json(i)?),
         Input::Plan(i) => (
             plan::validate(i, today, &l.need_ids()?)?.planned_on,
@@ -280,8 +390,10 @@ pub async fn save(
     };
     let keys = st.keys.clone();
     let actor = info.actor();
+    let v = viewer(info);
+    let head = info.user.role() == Role::StationHead;
     st.write(move |c| {
-        store::save_record(
+        let rid = store::save_record(
             c,
             &keys,
             &l.case.case,
@@ -290,7 +402,11 @@ pub async fn save(
             &body,
             &actor,
             clock::now(),
-        )
+        )?;
+        if let Some(event) = decline {
+            refer_declined(c, &keys, &v, l.case.case.id, head, &event, &actor)?;
+        }
+        Ok(rid)
     })
     .await
 }

@@ -1,0 +1,2 @@
+DROP INDEX cases_household;
+ALTER TABLE cases DROP COLUMN title;
