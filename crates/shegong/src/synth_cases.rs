@@ -164,7 +164,24 @@ pub fn generate(
                 worker,
                 head,
             };
-            let mut made = 0;
+            // The long case first, so a small demo has it too.
+            let long = match here.first() {
+                Some((pid, _, _, class)) if station == DEMO_STATION => {
+                    let id = w
+                        .case(
+                            *pid,
+                            None,
+                            *class,
+                            Goal::Intervention,
+                            Some(LONG_CASE_RECORDS),
+                        )
+                        .map_err(|e| StoreError::Other(format!("demo case: {e:#}")))?;
+                    here.remove(0);
+                    Some(id)
+                }
+                _ => None,
+            };
+            let mut made = usize::from(long.is_some());
             // Each case is someone else's: people are drawn without repeating.
             for (goal, household) in &plan {
                 let i = match household {
@@ -178,20 +195,7 @@ pub fn generate(
                     .map_err(|e| StoreError::Other(format!("demo case: {e:#}")))?;
                 made += 1;
             }
-            let long = match here.first() {
-                Some((pid, _, _, class)) if station == DEMO_STATION => Some(
-                    w.case(
-                        *pid,
-                        None,
-                        *class,
-                        Goal::Intervention,
-                        Some(LONG_CASE_RECORDS),
-                    )
-                    .map_err(|e| StoreError::Other(format!("demo case: {e:#}")))?,
-                ),
-                _ => None,
-            };
-            Ok((made + usize::from(long.is_some()), long))
+            Ok((made, long))
         })?;
         count += made;
         long = long.or(long_here);

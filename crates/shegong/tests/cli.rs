@@ -763,6 +763,19 @@ both!(fn serve_demo_prints_accounts_that_log_in(site) {
         // The demo fills the archive: the worker's station has people to find.
         let people: Value = c.get(format!("{}/api/v1/persons", server.base)).send().await.unwrap().json().await.unwrap();
         assert!(people["total"].as_i64().unwrap() > 20, "{people}");
+        // And the case work (issue 4): the worker's own cases, the long case found by its title.
+        let mine: Value = c.get(format!("{}/api/v1/cases?mine=1", server.base)).send().await.unwrap().json().await.unwrap();
+        assert!(mine["total"].as_i64().unwrap() >= 20, "{mine}");
+        let long: Value = c.get(format!("{}/api/v1/cases?q=演示长个案", server.base)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(long["total"], 1, "{long}");
+        let case: Value = c.get(format!("{}/api/v1/cases/{}", server.base, long["items"][0]["id"])).send().await.unwrap().json().await.unwrap();
+        assert_eq!(case["records"].as_array().unwrap().iter().filter(|r| r["kind"] == "service").count(), 50);
+        let (h, _) = login(&server.base, "head", DEMO_PASSWORD).await;
+        let work: Value = h.get(format!("{}/api/v1/work", server.base)).send().await.unwrap().json().await.unwrap();
+        assert!(work["approvals"].as_array().unwrap().len() >= 2, "{work}");
+        let work: Value = c.get(format!("{}/api/v1/work", server.base)).send().await.unwrap().json().await.unwrap();
+        assert!(!work["returned"].as_array().unwrap().is_empty(), "{work}");
+        assert!(!work["follow_ups"].as_array().unwrap().is_empty(), "{work}");
     });
     server.stop();
 
@@ -805,6 +818,28 @@ both!(fn demo_scale_fills_counties_with_valid_people(site) {
         "one profile per village"
     );
     assert!(site.count("SELECT COUNT(*) AS n FROM person_search_tokens") > 3000);
+    // Cases at every station (issue 4): every stage, approvals waiting and returned, service
+    // records, follow-ups (some overdue), household cases, and one case of 50 service records.
+    assert_eq!(
+        site.count("SELECT COUNT(DISTINCT org_code) AS n FROM cases"),
+        site.count("SELECT COUNT(DISTINCT substr(org_code, 1, 9)) AS n FROM persons"),
+        "cases at every station with people"
+    );
+    for stage in ["intake", "assessment", "planning", "intervention", "evaluation", "closed", "referred", "terminated"] {
+        assert!(site.count(&format!("SELECT COUNT(*) AS n FROM cases WHERE stage = '{stage}'")) > 0, "{stage}");
+    }
+    for review in ["submitted", "returned"] {
+        assert!(site.count(&format!("SELECT COUNT(*) AS n FROM cases WHERE review = '{review}' AND stage = 'planning'")) > 0, "{review}");
+    }
+    assert!(site.count("SELECT COUNT(*) AS n FROM cases WHERE household_id IS NOT NULL") > 0);
+    assert!(site.count("SELECT COUNT(*) AS n FROM case_records WHERE kind = 'service' AND body LIKE '%8.2.1%'") > 50);
+    assert!(site.count(&format!("SELECT COUNT(*) AS n FROM case_follow_ups WHERE contacted_on IS NULL AND due_on < '{today}'")) > 0, "follow-ups overdue");
+    assert!(site.count("SELECT COUNT(*) AS n FROM case_follow_ups WHERE contacted_on IS NOT NULL") > 0);
+    assert_eq!(
+        site.count("SELECT COUNT(*) AS n FROM case_records r JOIN cases c ON c.id = r.case_id WHERE c.title = '演示长个案' AND r.kind = 'service'"),
+        50
+    );
+    assert!(out.stdout.contains("has 50 service records"), "{out:#?}");
     assert_eq!(site.count("SELECT COUNT(*) AS n FROM persons WHERE birth_date > '2012-01-01' AND sensitivity = 'ordinary'"), 0, "children are sensitive");
     site.run(&["audit", "verify"]).ok();
     site.run(&["demo", "--scale", "0"]).ok();

@@ -162,6 +162,8 @@ pub async fn open_case(
     whose: Whose,
     o: Opening,
 ) -> Result<i64, AppError> {
+    // A role that reads no records is refused as such (403) before any lookup.
+    ensure_reader(info)?;
     let (person_id, household_id) = match whose {
         Whose::Person(p) => (p, None),
         Whose::Household { id, person } => {
