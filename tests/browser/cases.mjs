@@ -72,7 +72,7 @@ run('cases', async ({ page, base, log, shot }) => {
   await login(page, base, 'worker');
   await page.setViewportSize({ width: 360, height: 780 });
   await page.goto(caseUrl);
-  await page.getByRole('link', { name: /记录服务(手机)/ }).click();
+  await page.locator('a[href$="/services/new"]').first().click();
   await page.locator('input[name="minutes"][value="45"]').check();
   await page.locator('summary', { hasText: '8.2 老年' }).click();
   await page.locator('input[name="items"][value="8.2.1"]').check();

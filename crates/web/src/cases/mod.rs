@@ -113,7 +113,11 @@ pub async fn load(st: &AppState, info: &AuthInfo, id: i64) -> Result<Loaded, App
 }
 
 /// A case to write on: the user needs `WriteRecord` on it (403).
-pub(crate) async fn load_for_writing(st: &AppState, info: &AuthInfo, id: i64) -> Result<Loaded, AppError> {
+pub(crate) async fn load_for_writing(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+) -> Result<Loaded, AppError> {
     let l = load(st, info, id).await?;
     info.check(Action::WriteRecord, &l.target(info.user.id))?;
     Ok(l)

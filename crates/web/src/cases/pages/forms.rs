@@ -19,9 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use shegong_domain::case::closing::{ClosingInput, REASONS};
-use shegong_domain::case::evaluation::{
-    ATTAINMENT, EvaluationInput, GoalScoreInput, SATISFACTION,
-};
+use shegong_domain::case::evaluation::{ATTAINMENT, EvaluationInput, GoalScoreInput, SATISFACTION};
 use shegong_domain::case::intake::{IntakeInput, SOURCES};
 use shegong_domain::case::needs::{MAX_NEEDS, NeedInput, NeedsInput, PRIORITIES};
 use shegong_domain::case::plan::{GoalInput, InterventionInput, MAX_ENTRIES, PlanInput};
@@ -59,7 +57,10 @@ fn opt(code: impl ToString, label: impl Into<String>, selected: bool) -> Opt {
 }
 
 fn ids(values: Vec<String>) -> Vec<i64> {
-    values.iter().filter_map(|v| v.trim().parse().ok()).collect()
+    values
+        .iter()
+        .filter_map(|v| v.trim().parse().ok())
+        .collect()
 }
 
 /// The section-8 items grouped by area, as checkboxes.
@@ -147,9 +148,7 @@ async fn render_intake(
     let team = accounts
         .items
         .into_iter()
-        .filter(|u| {
-            u.id != me && matches!(u.role(), Role::SocialWorker | Role::StationHead)
-        })
+        .filter(|u| u.id != me && matches!(u.role(), Role::SocialWorker | Role::StationHead))
         .map(|u| opt(u.id, u.display_name, team.contains(&u.id)))
         .collect();
     Ok(IntakePage {
@@ -199,11 +198,12 @@ async fn intake_save(
         referral_to: f.opt("referral_to"),
     };
     let team = ids(f.all("co_worker"));
-    let (status, errors) =
-        match super::super::open_case(&st, &info, id, i.clone(), team.clone()).await {
-            Ok(cid) => return Ok(Redirect::to(&format!("/cases/{cid}?done=opened")).into_response()),
-            Err(e) => refusal(e, l)?,
-        };
+    let (status, errors) = match super::super::open_case(&st, &info, id, i.clone(), team.clone())
+        .await
+    {
+        Ok(cid) => return Ok(Redirect::to(&format!("/cases/{cid}?done=opened")).into_response()),
+        Err(e) => refusal(e, l)?,
+    };
     let page = render_intake(&st, l, &info, id, i, team, errors).await?;
     Ok(again(status, page))
 }
@@ -303,17 +303,11 @@ async fn needs_save(
         worker_signature: f.one("worker_signature"),
         head_opinion: f.opt("head_opinion"),
     };
-    let (status, errors) = match super::super::save(
-        &st,
-        &info,
-        id,
-        super::super::Input::Needs(n.clone()),
-    )
-    .await
-    {
-        Ok(_) => return Ok(saved(id, "needs")),
-        Err(e) => refusal(e, l)?,
-    };
+    let (status, errors) =
+        match super::super::save(&st, &info, id, super::super::Input::Needs(n.clone())).await {
+            Ok(_) => return Ok(saved(id, "needs")),
+            Err(e) => refusal(e, l)?,
+        };
     let page = render_needs(&st, l, &info, id, Some(n), errors).await?;
     Ok(again(status, page))
 }
@@ -367,7 +361,10 @@ async fn render_plan(
     let mut goals = p.goals.clone();
     goals.resize((goals.len() + 2).min(MAX_ENTRIES), GoalInput::default());
     let mut acts = p.interventions.clone();
-    acts.resize((acts.len() + 2).min(MAX_ENTRIES), InterventionInput::default());
+    acts.resize(
+        (acts.len() + 2).min(MAX_ENTRIES),
+        InterventionInput::default(),
+    );
     Ok(PlanPage {
         c: Chrome::for_user(l, info, &format!("/cases/{id}")),
         h: CaseHead::new(l, &k),
@@ -639,8 +636,7 @@ async fn closing_save(
         reviewed_with_person: f.one("reviewed_with_person") == "1",
         follow_up_plan: f.one("follow_up_plan"),
         // Not a number: 0, which the domain refuses with the allowed range.
-        first_follow_up_days: (!days.trim().is_empty())
-            .then(|| days.trim().parse().unwrap_or(0)),
+        first_follow_up_days: (!days.trim().is_empty()).then(|| days.trim().parse().unwrap_or(0)),
     };
     let (status, errors) =
         match super::super::save(&st, &info, id, super::super::Input::Closing(x.clone())).await {

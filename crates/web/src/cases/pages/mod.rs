@@ -66,10 +66,12 @@ fn stage_label(l: Lang, stage: &str) -> String {
 fn item_names(l: Lang, codes: &[String]) -> String {
     codes
         .iter()
-        .map(|c| match content::ITEMS.iter().find(|i| i.code == c.as_str()) {
-            Some(i) => format!("{} {}", i.code, l.t(i.zh, i.en)),
-            None => c.clone(),
-        })
+        .map(
+            |c| match content::ITEMS.iter().find(|i| i.code == c.as_str()) {
+                Some(i) => format!("{} {}", i.code, l.t(i.zh, i.en)),
+                None => c.clone(),
+            },
+        )
         .collect::<Vec<_>>()
         .join("、")
 }
@@ -197,10 +199,34 @@ fn actions(l: Lang, k: &Loaded, facts: &Facts) -> Actions {
     let ok = |e: Event| offered(s, &e, facts);
     let mut a = Actions::default();
     for (event, e, zh, en, secondary) in [
-        ("accept", Event::Accept, "接案,进入需求评估", "Accept: on to needs assessment", false),
-        ("advance", Event::Advance, "进入下一环节", "On to the next stage", false),
-        ("submit_plan", Event::SubmitPlan, "提交服务计划审批", "Submit the plan for approval", false),
-        ("submit_closing", Event::SubmitClosing, "申请结案(提交站长审批)", "Submit the closing for approval", false),
+        (
+            "accept",
+            Event::Accept,
+            "接案,进入需求评估",
+            "Accept: on to needs assessment",
+            false,
+        ),
+        (
+            "advance",
+            Event::Advance,
+            "进入下一环节",
+            "On to the next stage",
+            false,
+        ),
+        (
+            "submit_plan",
+            Event::SubmitPlan,
+            "提交服务计划审批",
+            "Submit the plan for approval",
+            false,
+        ),
+        (
+            "submit_closing",
+            Event::SubmitClosing,
+            "申请结案(提交站长审批)",
+            "Submit the closing for approval",
+            false,
+        ),
         ("approve", Event::Approve, "批准", "Approve", false),
         ("withdraw", Event::Withdraw, "撤回", "Withdraw", true),
     ] {
@@ -389,7 +415,10 @@ fn plan_facts(l: Lang, p: &PlanInput) -> Vec<Fact> {
 }
 
 fn evaluation_facts(l: Lang, e: &EvaluationInput) -> Vec<Fact> {
-    let mut f = vec![fact(l.t("评价日期", "Evaluated on"), e.evaluated_on.clone())];
+    let mut f = vec![fact(
+        l.t("评价日期", "Evaluated on"),
+        e.evaluated_on.clone(),
+    )];
     for g in &e.goals {
         let score = g.score.unwrap_or_default();
         let scale = ATTAINMENT
@@ -442,7 +471,10 @@ fn closing_facts(l: Lang, c: &ClosingInput) -> Vec<Fact> {
         ),
         fact(l.t("跟进计划", "Follow-up plan"), c.follow_up_plan.clone()),
         fact(
-            l.t("首次跟进(结案后天数)", "First follow-up (days after closing)"),
+            l.t(
+                "首次跟进(结案后天数)",
+                "First follow-up (days after closing)",
+            ),
             c.first_follow_up_days
                 .unwrap_or(closing::DEFAULT_FOLLOW_UP_DAYS)
                 .to_string(),
@@ -518,20 +550,45 @@ async fn render_case(
             edit: None,
         });
     }
-    let records: [(Kind, &'static str, (&str, &str), &'static str, Record, &str); 4] = [
-        (Kind::Needs, "needs", ("需求评估", "Needs assessment"), "10.1", Record::NeedsAssessment, "needs"),
-        (Kind::Plan, "plan", ("服务计划", "Service plan"), "10.2", Record::Plan, "plan"),
-        (Kind::Evaluation, "evaluation", ("服务评价", "Evaluation"), "10.5", Record::Evaluation, "evaluation"),
-        (Kind::Closing, "closing", ("结案", "Closing"), "10.4", Record::Closing, "closing"),
+    // The anchor of each section is also the path of its form.
+    let records = [
+        (
+            Kind::Needs,
+            "needs",
+            ("需求评估", "Needs assessment"),
+            "10.1",
+            Record::NeedsAssessment,
+        ),
+        (
+            Kind::Plan,
+            "plan",
+            ("服务计划", "Service plan"),
+            "10.2",
+            Record::Plan,
+        ),
+        (
+            Kind::Evaluation,
+            "evaluation",
+            ("服务评价", "Evaluation"),
+            "10.5",
+            Record::Evaluation,
+        ),
+        (
+            Kind::Closing,
+            "closing",
+            ("结案", "Closing"),
+            "10.4",
+            Record::Closing,
+        ),
     ];
-    for (kind, anchor, (zh, en), clause, record, path) in records {
+    for (kind, anchor, (zh, en), clause, record) in records {
         let facts = match kind {
             Kind::Needs => store::record(&k.records, kind)?.map(|n| needs_facts(l, &n)),
             Kind::Plan => store::record(&k.records, kind)?.map(|p| plan_facts(l, &p)),
             Kind::Evaluation => store::record(&k.records, kind)?.map(|e| evaluation_facts(l, &e)),
             _ => store::record(&k.records, kind)?.map(|c| closing_facts(l, &c)),
         };
-        let edit = edit(record, path);
+        let edit = edit(record, anchor);
         if facts.is_some() || edit.is_some() {
             sections.push(Section {
                 anchor,
