@@ -107,3 +107,8 @@ fn worker_records_a_visit_and_reports_a_guardianship_gap() {
 fn worker_imports_a_roster_and_exports_the_households() {
     run_script("imports.mjs", &["import-errors", "import-report"]);
 }
+
+#[test]
+fn worker_opens_a_case_head_approves_the_plan_worker_records_a_visit() {
+    run_script("cases.mjs", &["case-page", "case-service-phone"]);
+}

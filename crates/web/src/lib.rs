@@ -94,6 +94,7 @@ pub fn app(state: AppState) -> Router {
         .merge(account::pages::router())
         .merge(care::pages::router())
         .merge(assessments::pages::router())
+        .merge(cases::pages::router())
         .merge(archive::router())
         .merge(persons::pages::router())
         .merge(duplicates::pages::router())

@@ -59,8 +59,9 @@ impl Chrome {
 
 /// The menu: only what the role may open.
 fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
-    let entries: [(&'static str, &'static str, &'static str, Option<Action>); 6] = [
+    let entries: [(&'static str, &'static str, &'static str, Option<Action>); 7] = [
         ("/", "首页", "Home", None),
+        ("/cases", "个案", "Cases", Some(Action::ReadRecord)),
         ("/archive", "服务档案", "Archive", Some(Action::ReadRecord)),
         ("/org", "组织架构", "Org tree", Some(Action::ViewOrg)),
         ("/users", "用户管理", "Accounts", Some(Action::ViewUsers)),

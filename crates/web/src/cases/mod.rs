@@ -6,6 +6,7 @@
 //! incomplete 422.
 
 pub mod api;
+pub mod pages;
 
 use crate::auth::AuthInfo;
 use crate::error::AppError;
@@ -41,7 +42,7 @@ pub struct Loaded {
 
 impl Loaded {
     /// The policy target for `user_id`: a worker on the case counts as assigned (R-7.4g).
-    fn target(&self, user_id: i64) -> Target<'_> {
+    pub(crate) fn target(&self, user_id: i64) -> Target<'_> {
         Target {
             org_code: &self.case.case.org_code,
             sensitivity: self.sensitivity(),
@@ -49,19 +50,19 @@ impl Loaded {
         }
     }
 
-    fn sensitivity(&self) -> shegong_domain::policy::Sensitivity {
+    pub(crate) fn sensitivity(&self) -> shegong_domain::policy::Sensitivity {
         shegong_domain::policy::Sensitivity::from_id(&self.case.case.sensitivity)
             .unwrap_or_default()
     }
 
     /// The ids of the needs assessed (10.1), which the plan's goals link to.
-    fn need_ids(&self) -> Result<Vec<i64>, AppError> {
+    pub(crate) fn need_ids(&self) -> Result<Vec<i64>, AppError> {
         let n: Option<NeedsInput> = store::record(&self.records, Kind::Needs)?;
         Ok(store::numbered(n.map_or(0, |n| n.needs.len())))
     }
 
     /// The ids of the plan's goals (10.2), which service records and the evaluation refer to.
-    fn goal_ids(&self) -> Result<Vec<i64>, AppError> {
+    pub(crate) fn goal_ids(&self) -> Result<Vec<i64>, AppError> {
         let p: Option<PlanInput> = store::record(&self.records, Kind::Plan)?;
         Ok(store::numbered(p.map_or(0, |p| p.goals.len())))
     }
@@ -115,13 +116,17 @@ pub async fn load(st: &AppState, info: &AuthInfo, id: i64) -> Result<Loaded, App
 }
 
 /// A case to write on: the user needs `WriteRecord` on it (403).
-async fn load_for_writing(st: &AppState, info: &AuthInfo, id: i64) -> Result<Loaded, AppError> {
+pub(crate) async fn load_for_writing(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+) -> Result<Loaded, AppError> {
     let l = load(st, info, id).await?;
     info.check(Action::WriteRecord, &l.target(info.user.id))?;
     Ok(l)
 }
 
-fn facts(info: &AuthInfo, l: &Loaded) -> Result<Facts, AppError> {
+pub(crate) fn facts(info: &AuthInfo, l: &Loaded) -> Result<Facts, AppError> {
     Ok(Facts {
         actor: Actor {
             user_id: info.user.id,

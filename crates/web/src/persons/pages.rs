@@ -766,10 +766,18 @@ pub struct ModuleLink {
     pub clause: &'static str,
 }
 
+/// One of the person's cases (section 10), newest first.
+pub struct CaseLink {
+    pub id: i64,
+    pub stage: String,
+    pub opened_on: String,
+}
+
 #[derive(Template)]
 #[template(path = "person_detail.html")]
 struct DetailPage {
     c: Chrome,
+    cases: Vec<CaseLink>,
     p: PersonRow,
     place: String,
     gender: String,
@@ -817,6 +825,19 @@ async fn detail_page(
     // One checked (and, for a sensitive record, audited) read; the rest follows from it.
     let d = super::get(st, info, id).await?;
     let timeline = super::timeline_of(st, info, id).await?;
+    let v = super::viewer(info);
+    let cases = st
+        .read(move |c| shegong_store::cases::of_person(c, &v, id))
+        .await?
+        .into_iter()
+        .map(|k| CaseLink {
+            id: k.id,
+            stage: shegong_domain::case::Stage::from_id(&k.stage)
+                .map(|s| l.m(&s.label()).to_string())
+                .unwrap_or(k.stage),
+            opened_on: k.opened_on,
+        })
+        .collect();
     let all = super::all_categories(st).await?;
     let code = d.person.org_code.clone();
     let place = st
@@ -861,6 +882,7 @@ async fn detail_page(
     });
     Ok(DetailPage {
         c: Chrome::for_user(l, info, &format!("/persons/{id}")),
+        cases,
         place,
         gender: gender_label(p.gender.as_deref(), l),
         age: age.map(|a| a.to_string()).unwrap_or_default(),

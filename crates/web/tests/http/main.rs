@@ -8,6 +8,7 @@ mod assessments;
 mod audit_log;
 mod bad_input;
 mod care;
+mod case_pages;
 mod case_routes;
 mod cases;
 mod exports;
