@@ -107,3 +107,8 @@ fn worker_records_a_visit_and_reports_a_guardianship_gap() {
 fn worker_imports_a_roster_and_exports_the_households() {
     run_script("imports.mjs", &["import-errors", "import-report"]);
 }
+
+#[test]
+fn worker_records_harm_head_is_told_and_the_report_is_completed() {
+    run_script("work.mjs", &["protection-banner", "work-list"]);
+}

@@ -194,7 +194,8 @@ http_test!(async fn protection_refusals_change_nothing(app) {
     }
     let half = finding(Some(json!({"reported_at": ago(5), "unit": "月塘派出所", "officer": "", "method": ""})));
     problem(worker.post(&path, half).await, 422).await;
-    problem(worker.post(&path, json!({"finding": "suspected", "extra": 1})).await, 422).await;
+    // A body with unknown fields is refused as malformed (400).
+    problem(worker.post(&path, json!({"finding": "suspected", "extra": 1})).await, 400).await;
     // Nothing was written: the case is as it was and no one was told.
     let list: Value = worker.get(&path).await.json().await.unwrap();
     assert!(list["items"].as_array().unwrap().is_empty());
