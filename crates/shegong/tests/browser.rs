@@ -112,3 +112,8 @@ fn worker_imports_a_roster_and_exports_the_households() {
 fn worker_opens_a_case_head_approves_the_plan_worker_records_a_visit() {
     run_script("cases.mjs", &["case-page", "case-service-phone"]);
 }
+
+#[test]
+fn worker_records_harm_head_is_told_and_the_report_is_completed() {
+    run_script("work.mjs", &["protection-banner", "work-list"]);
+}

@@ -19,14 +19,17 @@ pub mod duplicates;
 pub mod exports;
 pub mod households;
 pub mod imports;
+pub mod notifications;
 pub mod org;
 pub mod passwords;
 pub mod persons;
+pub mod protection;
 pub mod query;
 pub mod sessions;
 pub mod tokens;
 pub mod transfers;
 pub mod users;
+pub mod work;
 
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -17,6 +17,7 @@ use shegong_domain::policy::{Action, Decision, Principal, Target, decide};
 use shegong_store::audit::Actor;
 use shegong_store::sessions::{self, Lookup};
 use shegong_store::users::User;
+use shegong_store::work::{self, Counts};
 use shegong_store::{org, tokens};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,6 +35,9 @@ pub struct AuthInfo {
     /// Present for cookie sessions; absent for API tokens.
     pub session: Option<SessionRef>,
     pub ip: String,
+    /// The user's work-list counts (menu badge, unfinished-report banner, R-8.3.4), counted once
+    /// when the session of an HTML request is loaded; absent on API and htmx requests.
+    pub work: Option<Counts>,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +115,11 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     Some(token.trim().to_string())
 }
 
+/// A request that may draw a whole page (menu and banner): not the API, not an htmx fragment.
+fn wants_counts(req: &Request) -> bool {
+    !req.uri().path().starts_with("/api/") && !req.headers().contains_key("hx-request")
+}
+
 fn is_unsafe(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -157,6 +166,7 @@ pub async fn authenticate(
             principal,
             session: None,
             ip,
+            work: None,
         });
         req.extensions_mut().insert(info.clone());
         let mut resp = next.run(req).await;
@@ -173,17 +183,30 @@ pub async fn authenticate(
     {
         let life = st.cfg.sessions;
         let db = st.db.clone();
+        let page = wants_counts(&req);
         let found = tokio::task::spawn_blocking(move || -> shegong_store::StoreResult<_> {
             let loaded = db.read(|c| {
                 Ok(match sessions::load(c, &token, now, life)? {
                     Ok((s, u)) => {
                         let scope = org::scope_of(c, u.role(), &u.org_code)?;
-                        Ok((s, u, scope))
+                        // Counted here, on the connection the session was read on: every page
+                        // shows them, and handlers build their chrome without database work.
+                        let counts = if page && s.stage() == LoginStage::Done {
+                            Some(work::counts_for(
+                                c,
+                                &u,
+                                &scope,
+                                shegong_domain::dates::today(),
+                            )?)
+                        } else {
+                            None
+                        };
+                        Ok((s, u, scope, counts))
                     }
                     Err(why) => Err(why),
                 })
             })?;
-            if let Ok((s, _, _)) = &loaded
+            if let Ok((s, _, _, _)) = &loaded
                 && sessions::needs_touch(s, now)
             {
                 db.write(|c| sessions::touch(c, &s.id, now))?;
@@ -193,7 +216,7 @@ pub async fn authenticate(
         .await
         .map_err(AppError::internal)??;
         match found {
-            Ok((s, user, scope)) => {
+            Ok((s, user, scope, counts)) => {
                 let principal = Principal {
                     user_id: user.id,
                     role: user.role(),
@@ -214,6 +237,7 @@ pub async fn authenticate(
                     principal,
                     session: Some(session),
                     ip,
+                    work: counts,
                 });
                 req.extensions_mut().insert(i.clone());
                 info = Some(i);

@@ -22,11 +22,13 @@ pub mod metrics;
 pub mod ops;
 pub mod org;
 pub mod persons;
+pub mod protection;
 pub mod session;
 pub mod state;
 pub mod transfers;
 pub mod ui;
 pub mod users;
+pub mod work;
 
 pub use config::WebConfig;
 pub use state::AppState;
@@ -73,6 +75,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(care::api::router())
         .merge(assessments::api::router())
         .merge(cases::api::router())
+        .merge(protection::api::router())
+        .merge(work::api::router())
         .merge(households::api::router())
         .merge(communities::api::router())
         .merge(imports::api::router())
@@ -102,6 +106,8 @@ pub fn app(state: AppState) -> Router {
         .merge(households::pages::router())
         .merge(communities::pages::router())
         .merge(imports::pages::router())
+        .merge(protection::pages::router())
+        .merge(work::pages::router())
         .merge(exports::pages());
     Router::new()
         .merge(pages)

@@ -11,6 +11,7 @@ use shegong_domain::account::LoginStage;
 use shegong_domain::policy::{Action, role_may};
 use shegong_domain::role::Role;
 use shegong_domain::{Invalid, Msg};
+use shegong_store::work::Counts;
 use std::sync::Arc;
 
 /// The parts of the layout that depend on who is looking.
@@ -21,6 +22,15 @@ pub struct Chrome {
     /// The current path, to mark the active menu entry and to come back after a language switch.
     pub path: String,
     pub nav: Vec<NavItem>,
+    /// Unfinished child-protection reports the user must see: the red banner.
+    pub unfinished: Option<Unfinished>,
+}
+
+/// The red banner: how many reports wait and where to complete them.
+pub struct Unfinished {
+    pub count: i64,
+    /// The cases' protection pages (`None` for a purchaser, who reads no case: the work list).
+    pub cases: Option<Vec<i64>>,
 }
 
 pub struct NavUser {
@@ -32,14 +42,25 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub active: bool,
+    /// A count beside the entry, and whether it is red (something overdue).
+    pub badge: Option<(i64, bool)>,
 }
 
 impl Chrome {
     pub fn new(l: Lang, info: Option<&AuthInfo>, path: &str) -> Chrome {
-        let nav = match info {
-            Some(i) if i.stage() == LoginStage::Done => nav_for(l, i.user.role(), path),
-            _ => Vec::new(),
+        let done = info.filter(|i| i.stage() == LoginStage::Done);
+        let nav = match done {
+            Some(i) => nav_for(l, i.user.role(), path, i.work.as_ref()),
+            None => Vec::new(),
         };
+        let unfinished = done.and_then(|i| {
+            let w = i.work.as_ref().filter(|w| !w.unfinished.is_empty())?;
+            Some(Unfinished {
+                count: w.unfinished_reports(),
+                cases: role_may(i.user.role(), Action::ReadRecord)
+                    .then(|| w.unfinished.iter().map(|u| u.0).collect()),
+            })
+        });
         Chrome {
             l,
             user: info.map(|i| NavUser {
@@ -49,6 +70,7 @@ impl Chrome {
             csrf: info.map(|i| i.csrf().to_string()).unwrap_or_default(),
             path: path.to_string(),
             nav,
+            unfinished,
         }
     }
 
@@ -58,9 +80,10 @@ impl Chrome {
 }
 
 /// The menu: only what the role may open.
-fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
-    let entries: [(&'static str, &'static str, &'static str, Option<Action>); 7] = [
+fn nav_for(l: Lang, role: Role, path: &str, work: Option<&Counts>) -> Vec<NavItem> {
+    let entries: [(&'static str, &'static str, &'static str, Option<Action>); 8] = [
         ("/", "首页", "Home", None),
+        ("/work", "工作清单", "Work", None),
         ("/cases", "个案", "Cases", Some(Action::ReadRecord)),
         ("/archive", "服务档案", "Archive", Some(Action::ReadRecord)),
         ("/org", "组织架构", "Org tree", Some(Action::ViewOrg)),
@@ -70,7 +93,9 @@ fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
     ];
     entries
         .into_iter()
-        .filter(|(_, _, _, a)| a.is_none_or(|a| role_may(role, a)))
+        .filter(|(href, _, _, a)| {
+            a.is_none_or(|a| role_may(role, a)) && (*href != "/work" || crate::work::has_list(role))
+        })
         .map(|(href, zh, en, _)| NavItem {
             href,
             label: l.t(zh, en),
@@ -79,6 +104,11 @@ fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
             } else {
                 path.starts_with(href)
             },
+            badge: (href == "/work")
+                .then_some(work)
+                .flatten()
+                .filter(|w| w.total() > 0)
+                .map(|w| (w.total(), w.urgent())),
         })
         .collect()
 }
@@ -212,14 +242,14 @@ mod tests {
     #[test]
     fn menus_follow_the_policy() {
         let labels = |r| {
-            nav_for(Lang::Zh, r, "/")
+            nav_for(Lang::Zh, r, "/", None)
                 .into_iter()
                 .map(|n| n.href)
                 .collect::<Vec<_>>()
         };
         assert_eq!(
             labels(Role::SystemAdmin),
-            ["/", "/org", "/users", "/audit", "/account"]
+            ["/", "/work", "/org", "/users", "/audit", "/account"]
         );
         assert_eq!(labels(Role::Volunteer), ["/", "/account"]);
         assert!(!labels(Role::SocialWorker).contains(&"/audit"));

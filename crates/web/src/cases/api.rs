@@ -1,5 +1,5 @@
-//! `/api/v1/persons/{id}/cases`, `/api/v1/cases…` (issue 4 points 1-3, section 10, 10.4) and
-//! `/api/v1/work` (issue 4 point 7). Stage records are sent as `domain::case`'s input types.
+//! `/api/v1/persons/{id}/cases` and `/api/v1/cases…` (issue 4 points 1-3, section 10, 10.4); the
+//! work list moved to `work::api`. Stage records are sent as `domain::case`'s input types.
 
 use super::Input;
 use crate::auth::Authed;
@@ -11,6 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use shegong_domain::Msg;
 use shegong_domain::case::closing::{ClosingInput, ContactInput};
 use shegong_domain::case::evaluation::EvaluationInput;
 use shegong_domain::case::intake::IntakeInput;
@@ -19,8 +20,7 @@ use shegong_domain::case::plan::PlanInput;
 use shegong_domain::case::service::ServiceInput;
 use shegong_domain::case::{Event, Stage};
 use shegong_domain::role::Role;
-use shegong_domain::{Msg, dates};
-use shegong_store::cases::{self as store, CaseLine, Filter, FollowUpDue, Load};
+use shegong_store::cases::{self as store, CaseLine, Filter, Load};
 use shegong_store::query::Page;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -44,7 +44,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(put_closing))
         .routes(routes!(post_follow_up))
         .routes(routes!(post_contact))
-        .routes(routes!(work))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -603,65 +602,4 @@ async fn caseload(
     let v = viewer(&info);
     let workers = st.read(move |c| store::caseload(c, &v)).await?;
     Ok(Json(CaseloadOut { workers }))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct WorkOut {
-    /// Plans and closings waiting for the caller's approval (station heads).
-    #[schema(value_type = Vec<Object>)]
-    approvals: Vec<CaseLine>,
-    /// The caller's cases whose plan or closing the head returned.
-    #[schema(value_type = Vec<Object>)]
-    returned: Vec<CaseLine>,
-    /// Follow-ups due within 7 days or overdue on the caller's cases (10.4).
-    #[schema(value_type = Vec<Object>)]
-    follow_ups: Vec<FollowUpDue>,
-}
-
-/// The caller's work list (issue 4 point 7): approvals, returned submissions, follow-ups due.
-#[utoipa::path(get, path = "/api/v1/work", tag = "cases",
-    responses((status = 200, body = WorkOut), (status = 403, body = Problem)))]
-async fn work(State(st): State<AppState>, Authed(info): Authed) -> ApiResult<Json<WorkOut>> {
-    crate::persons::ensure_reader(&info)?;
-    let v = viewer(&info);
-    let me = info.user.id;
-    let head = info.user.role() == Role::StationHead;
-    let by = dates::today() + time::Duration::days(7);
-    let (approvals, returned, follow_ups) = st
-        .read(move |c| {
-            let page = Page::new(None, Some(Page::MAX_PER_PAGE));
-            let approvals = if head {
-                store::list(
-                    c,
-                    &v,
-                    &Filter {
-                        review: Some("submitted"),
-                        author_not: Some(me),
-                        ..Filter::default()
-                    },
-                    page,
-                )?
-                .items
-            } else {
-                Vec::new()
-            };
-            let returned = store::list(
-                c,
-                &v,
-                &Filter {
-                    review: Some("returned"),
-                    worker: Some(me),
-                    ..Filter::default()
-                },
-                page,
-            )?
-            .items;
-            Ok((approvals, returned, store::follow_ups_due(c, &v, me, by)?))
-        })
-        .await?;
-    Ok(Json(WorkOut {
-        approvals,
-        returned,
-        follow_ups,
-    }))
 }

@@ -20,4 +20,5 @@ mod ops;
 mod org;
 mod person_pages;
 mod persons;
+mod protection;
 mod users;

@@ -1,0 +1,2 @@
+DROP TABLE notifications;
+DROP TABLE case_protection;
