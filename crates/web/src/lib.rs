@@ -4,6 +4,7 @@
 pub mod account;
 pub mod archive;
 pub mod assessments;
+pub mod attachments;
 pub mod audit_log;
 pub mod auth;
 pub mod care;
@@ -73,6 +74,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(care::api::router())
         .merge(assessments::api::router())
         .merge(cases::api::router())
+        .merge(attachments::api::router())
         .merge(households::api::router())
         .merge(communities::api::router())
         .merge(imports::api::router())
@@ -94,6 +96,7 @@ pub fn app(state: AppState) -> Router {
         .merge(account::pages::router())
         .merge(care::pages::router())
         .merge(assessments::pages::router())
+        .merge(attachments::pages::router())
         .merge(archive::router())
         .merge(persons::pages::router())
         .merge(duplicates::pages::router())

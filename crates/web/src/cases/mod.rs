@@ -38,7 +38,7 @@ pub struct Loaded {
 
 impl Loaded {
     /// The policy target for `user_id`: a worker on the case counts as assigned (R-7.4g).
-    fn target(&self, user_id: i64) -> Target<'_> {
+    pub fn target(&self, user_id: i64) -> Target<'_> {
         Target {
             org_code: &self.case.case.org_code,
             sensitivity: self.sensitivity(),
@@ -112,7 +112,7 @@ pub async fn load(st: &AppState, info: &AuthInfo, id: i64) -> Result<Loaded, App
 }
 
 /// A case to write on: the user needs `WriteRecord` on it (403).
-async fn load_for_writing(st: &AppState, info: &AuthInfo, id: i64) -> Result<Loaded, AppError> {
+pub async fn load_for_writing(st: &AppState, info: &AuthInfo, id: i64) -> Result<Loaded, AppError> {
     let l = load(st, info, id).await?;
     info.check(Action::WriteRecord, &l.target(info.user.id))?;
     Ok(l)
