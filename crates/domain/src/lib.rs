@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod assessment;
+pub mod attachment;
 pub mod care;
 pub mod case;
 pub mod clock;

@@ -83,7 +83,7 @@ async fn serve(cfg: &Config, demo: bool) -> Result<()> {
         .addr
         .parse()
         .with_context(|| format!("{} is not an address:port", cfg.addr))?;
-    let state = AppState::new(db.clone(), keys, hashing, cfg.web(demo));
+    let state = AppState::new(db.clone(), keys, hashing, cfg.web(demo)?);
     let app = shegong_web::app(state.clone());
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -17,7 +17,7 @@ use crate::schema::{person_assignments, persons as persons_t};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use shegong_domain::assessment::{self, Assessment};
-use shegong_domain::dates;
+use shegong_domain::{Msg, dates};
 
 pub use shegong_domain::dates::Due as DueFilter;
 
@@ -35,6 +35,8 @@ diesel::table! {
         answers -> Text,
         score -> BigInt,
         band -> Text,
+        band_zh -> Nullable<Text>,
+        band_en -> Nullable<Text>,
         assessors -> Text,
         notes -> Text,
         referral_to -> Nullable<Text>,
@@ -65,6 +67,8 @@ struct Raw {
     answers: String,
     score: i64,
     band: String,
+    band_zh: Option<String>,
+    band_en: Option<String>,
     assessors: String,
     notes: String,
     referral_to: Option<String>,
@@ -101,6 +105,9 @@ pub struct Record {
     pub answers: Vec<Answer>,
     pub score: i64,
     pub band: String,
+    /// The band's wording when it was given (kept since migration 000012; older rows read it
+    /// from their definition).
+    pub band_label: Option<Msg>,
     pub assessors: Vec<String>,
     pub notes: String,
     pub referral_to: Option<String>,
@@ -124,6 +131,7 @@ impl Raw {
             answers: serde_json::from_str(&self.answers).unwrap_or_default(),
             score: self.score,
             band: self.band,
+            band_label: self.band_zh.zip(self.band_en).map(|(zh, en)| Msg::owned(zh, en)),
             assessors: serde_json::from_str(&self.assessors).unwrap_or_default(),
             notes: self.notes,
             referral_to: self.referral_to,
@@ -179,6 +187,8 @@ pub fn record(
             assessments::answers.eq(json(&answers)),
             assessments::score.eq(i64::from(a.scored.score)),
             assessments::band.eq(&a.band),
+            assessments::band_zh.eq(a.band_label.zh.as_ref()),
+            assessments::band_en.eq(a.band_label.en.as_ref()),
             assessments::assessors.eq(json(&a.assessors)),
             assessments::notes.eq(&a.notes),
             assessments::referral_to.eq(&a.referral_to),
@@ -190,16 +200,8 @@ pub fn record(
         ))
         .returning(assessments::id)
         .get_result::<i64>(conn)?;
-    let (name, band) = match assessment::find(&a.code, a.version) {
-        Some(d) => (
-            d.name_zh.clone(),
-            d.bands
-                .get(a.scored.band)
-                .map(|b| b.zh.clone())
-                .unwrap_or_default(),
-        ),
-        None => (a.code.clone(), a.band.clone()),
-    };
+    let name = assessment::find(&a.code, a.version).map_or(a.code.clone(), |d| d.name_zh.clone());
+    let band = &a.band_label.zh;
     persons::add_timeline(
         conn,
         person_id,

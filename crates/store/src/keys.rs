@@ -4,7 +4,7 @@
 //! encryption (XChaCha20-Poly1305), blind indexes (HMAC-SHA256) and audit MACs (HMAC-SHA256).
 
 use crate::error::{StoreError, StoreResult};
-use chacha20poly1305::aead::{Aead, Generate, Nonce};
+use chacha20poly1305::aead::{Aead, Generate, Nonce, Payload};
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
@@ -86,17 +86,33 @@ impl Keys {
 
     /// Encrypts a field value; the output carries its own random nonce.
     pub fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
+        self.encrypt_bound(b"", plaintext)
+    }
+
+    pub fn decrypt(&self, blob: &[u8]) -> StoreResult<Vec<u8>> {
+        self.decrypt_bound(b"", blob)
+    }
+
+    /// Encrypts `plaintext` bound to `context` (authenticated, not stored): it opens only with
+    /// the same context, so a stored file moved under another file's name does not open.
+    pub fn encrypt_bound(&self, context: &[u8], plaintext: &[u8]) -> Vec<u8> {
         let nonce = Nonce::<XChaCha20Poly1305>::generate();
         let mut out = nonce.to_vec();
         out.extend(
             self.cipher
-                .encrypt(&nonce, plaintext)
+                .encrypt(
+                    &nonce,
+                    Payload {
+                        msg: plaintext,
+                        aad: context,
+                    },
+                )
                 .expect("encryption of an in-memory buffer"),
         );
         out
     }
 
-    pub fn decrypt(&self, blob: &[u8]) -> StoreResult<Vec<u8>> {
+    pub fn decrypt_bound(&self, context: &[u8], blob: &[u8]) -> StoreResult<Vec<u8>> {
         if blob.len() < NONCE_LEN {
             return Err(StoreError::Other("encrypted field too short".into()));
         }
@@ -104,7 +120,13 @@ impl Keys {
         let nonce = Nonce::<XChaCha20Poly1305>::try_from(nonce)
             .map_err(|_| StoreError::Other("bad nonce".into()))?;
         self.cipher
-            .decrypt(&nonce, ct)
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: ct,
+                    aad: context,
+                },
+            )
             .map_err(|_| StoreError::Other("an encrypted field does not open with this key".into()))
     }
 

@@ -283,14 +283,15 @@ async fn check_csrf(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    // A file upload form (the Excel import) carries `_csrf` as a multipart field; the body is read
+    // A file upload form (the Excel import, an attachment) carries `_csrf` as a multipart field; the body is read
     // up to the import limit and handed on unchanged.
     if content_type.starts_with("multipart/form-data") {
         let Ok(boundary) = multer::parse_boundary(&content_type) else {
             return Err(missing());
         };
         let (parts, body) = req.into_parts();
-        let bytes = axum::body::to_bytes(body, cfg.import_limit + 64 * 1024)
+        let limit = cfg.import_limit.max(cfg.attachment_limit);
+        let bytes = axum::body::to_bytes(body, limit + 64 * 1024)
             .await
             .map_err(|_| AppError::TooLarge)?;
         let given = crate::imports::multipart_text(bytes.clone(), &boundary, CSRF_FIELD).await;

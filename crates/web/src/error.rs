@@ -22,6 +22,8 @@ pub enum AppError {
     NotFound,
     Conflict(Msg),
     TooLarge,
+    /// An upload over its own limit, saying what the limit is (an attachment over 10 MB).
+    FileTooLarge(Msg),
     UnsupportedType(Msg),
     Invalid(Invalid),
     TooMany(Msg),
@@ -54,7 +56,7 @@ impl AppError {
             AppError::StagePending(_) | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge | AppError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -91,6 +93,7 @@ impl AppError {
                     "the request body is larger than allowed",
                 ),
             ),
+            AppError::FileTooLarge(m) => (title("文件过大", "File too large"), m.clone()),
             AppError::UnsupportedType(m) => {
                 (title("内容类型不支持", "Unsupported media type"), m.clone())
             }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod archive;
 pub mod assessments;
+pub mod attachments;
 pub mod audit_log;
 pub mod auth;
 pub mod care;
@@ -77,6 +78,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(cases::api::router())
         .merge(protection::api::router())
         .merge(work::api::router())
+        .merge(attachments::api::router())
         .merge(households::api::router())
         .merge(communities::api::router())
         .merge(imports::api::router())
@@ -99,6 +101,7 @@ pub fn app(state: AppState) -> Router {
         .merge(care::pages::router())
         .merge(assessments::pages::router())
         .merge(cases::pages::router())
+        .merge(attachments::pages::router())
         .merge(archive::router())
         .merge(persons::pages::router())
         .merge(duplicates::pages::router())

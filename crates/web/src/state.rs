@@ -4,6 +4,7 @@
 use crate::config::WebConfig;
 use crate::error::AppError;
 use crate::metrics::Metrics;
+use shegong_store::files::{LocalDir, Storage};
 use shegong_store::passwords::Hashing;
 use shegong_store::{Db, DbConn, StoreResult, keys::Keys};
 use std::ops::Deref;
@@ -19,6 +20,8 @@ pub struct Inner {
     pub hashing: Hashing,
     pub cfg: WebConfig,
     pub metrics: Metrics,
+    /// Where uploaded files go: the one storage interface (design.md decision 2).
+    pub files: Arc<dyn Storage>,
     /// At most two password hashes at once: a burst of logins must not take every blocking
     /// thread away from page requests (and it slows down password guessing).
     hash_gate: Semaphore,
@@ -37,6 +40,7 @@ impl AppState {
             db,
             keys,
             hashing,
+            files: Arc::new(LocalDir::new(cfg.attachments_dir.clone())),
             cfg,
             metrics: Metrics::default(),
             hash_gate: Semaphore::new(2),

@@ -8,8 +8,10 @@
 //! A stored assessment names its definition's code and version, so it is read and re-scored with
 //! the definition it was made with; a published file is never edited (a test pins each).
 
+pub mod deployment;
 pub mod score;
 
+pub use deployment::{BandsConfig, Instruments};
 pub use score::{Assessment, AssessmentInput, Scored, Support, SupportInput, validate};
 
 use crate::{Invalid, Msg};
@@ -205,6 +207,21 @@ impl Definition {
             ..self.clone()
         };
         d.check().map_err(|m| Invalid::one("bands", m))?;
+        // A band past the scores the items allow is a typo (a 0–100 index banded up to 1000).
+        let (lo, hi) = self.range();
+        if let Some(b) = d
+            .bands
+            .iter()
+            .find(|b| b.min.is_some_and(|m| m < lo) || b.max.is_some_and(|m| m > hi))
+        {
+            return Err(Invalid::one(
+                "bands",
+                Msg::owned(
+                    format!("分级“{}”超出了 {lo}–{hi} 分的范围", b.zh),
+                    format!("band {} goes beyond the scores {lo}–{hi}", b.code),
+                ),
+            ));
+        }
         Ok(d)
     }
 

@@ -156,8 +156,10 @@ pub struct Assessment {
     pub version: u32,
     pub assessed_on: Date,
     pub scored: Scored,
-    /// The band's code, kept so that the result as shown then stays as it was.
+    /// The band's code and wording, kept so that the result as shown then stays as it was (a
+    /// deployment may change its bands later, 8.2.3.1).
     pub band: String,
+    pub band_label: Msg,
     pub assessors: Vec<String>,
     pub notes: String,
     pub referral_to: Option<String>,
@@ -264,6 +266,7 @@ pub fn validate(
         version: def.version,
         assessed_on: on,
         band: def.bands[scored.band].code.clone(),
+        band_label: def.bands[scored.band].label(),
         scored,
         assessors,
         notes,

@@ -19,7 +19,7 @@ use shegong_store::{StoreError, db_test};
 
 const STATION: &str = "430202001";
 
-fn viewer(user_id: i64, code: &str, head: bool) -> Viewer {
+pub(crate) fn viewer(user_id: i64, code: &str, head: bool) -> Viewer {
     Viewer {
         user_id,
         scope: Scope::new(vec![OrgCode::parse(code).unwrap()]),
@@ -27,7 +27,7 @@ fn viewer(user_id: i64, code: &str, head: bool) -> Viewer {
     }
 }
 
-fn actor(uid: i64) -> Actor {
+pub(crate) fn actor(uid: i64) -> Actor {
     Actor {
         user_id: Some(uid),
         name: format!("u{uid}"),
@@ -36,7 +36,7 @@ fn actor(uid: i64) -> Actor {
 }
 
 /// (worker, co-worker, other worker, head) of 430202001, and a person there.
-fn seed(t: &TestDb) -> ([i64; 4], i64) {
+pub(crate) fn seed(t: &TestDb) -> ([i64; 4], i64) {
     load_hetang(&t.db);
     let ids =
         t.db.write(|c| {
@@ -90,7 +90,7 @@ fn intake() -> IntakeInput {
     }
 }
 
-fn open(t: &TestDb, ids: [i64; 4], pid: i64, sensitivity: Sensitivity) -> i64 {
+pub(crate) fn open(t: &TestDb, ids: [i64; 4], pid: i64, sensitivity: Sensitivity) -> i64 {
     let i = intake();
     t.db.write(|c| {
         store::open(
@@ -136,7 +136,7 @@ fn step(t: &TestDb, uid: i64, head: bool, id: i64, event: Event) -> Result<(), S
     })
 }
 
-fn save<T: serde::Serialize + Sync>(t: &TestDb, uid: i64, id: i64, kind: Kind, input: &T) {
+pub(crate) fn save<T: serde::Serialize + Sync>(t: &TestDb, uid: i64, id: i64, kind: Kind, input: &T) {
     let v = viewer(uid, STATION, false);
     t.db.write(|c| {
         let k = store::get(c, &v, id)?;
@@ -188,7 +188,7 @@ fn plan() -> PlanInput {
     }
 }
 
-fn audit_actions(t: &TestDb) -> Vec<String> {
+pub(crate) fn audit_actions(t: &TestDb) -> Vec<String> {
     use diesel::prelude::*;
     use shegong_store::schema::audit_log;
     t.db.read(|c| {

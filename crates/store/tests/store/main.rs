@@ -2,6 +2,7 @@
 
 mod accounts;
 mod assessments;
+mod attachments;
 mod audit_chain;
 mod care;
 mod cases;

@@ -134,10 +134,16 @@ pub struct DefinitionList {
 /// and bands.
 #[utoipa::path(get, path = "/api/v1/assessments/definitions", tag = "assessments",
     responses((status = 200, body = DefinitionList), (status = 403, body = Problem)))]
-async fn definitions(Authed(info): Authed) -> ApiResult<Json<DefinitionList>> {
+async fn definitions(
+    State(st): State<AppState>,
+    Authed(info): Authed,
+) -> ApiResult<Json<DefinitionList>> {
     ensure_reader(&info)?;
     Ok(Json(DefinitionList {
-        items: super::offered(None).into_iter().map(Into::into).collect(),
+        items: super::offered(&st, None)
+            .into_iter()
+            .map(Into::into)
+            .collect(),
     }))
 }
 
@@ -183,9 +189,10 @@ pub struct AssessmentOut {
 
 impl From<Record> for AssessmentOut {
     fn from(r: Record) -> Self {
-        let (name, band_label) = super::band_of(&r)
-            .map(|(d, b)| (d.name_zh.clone(), b.zh.clone()))
-            .unwrap_or_else(|| (r.code.clone(), r.band.clone()));
+        let name = r
+            .definition()
+            .map_or_else(|| r.code.clone(), |d| d.name_zh.clone());
+        let band_label = super::band_label(&r).zh.into_owned();
         AssessmentOut {
             referral_needed: super::alarming(&r),
             name,

@@ -25,29 +25,28 @@ use shegong_store::query::{Listing, Page};
 /// The instrument only a child is assessed with (8.3.4.2).
 pub const CHILD_ONLY: &str = "child_safety";
 
-/// The instruments offered for a person of this age (latest version of each): the child check
-/// only for a person not known to be 18 or over.
-pub fn offered(age: Option<i32>) -> Vec<&'static Definition> {
-    let mut codes: Vec<&str> = Vec::new();
-    for d in assessment::definitions() {
-        if !codes.contains(&d.code.as_str()) {
-            codes.push(&d.code);
-        }
-    }
-    codes
+/// The instruments offered for a person of this age (latest version of each, with the
+/// deployment's bands, 8.2.3.1): the child check only for a person not known to be 18 or over.
+pub fn offered(st: &AppState, age: Option<i32>) -> Vec<&Definition> {
+    st.cfg
+        .instruments
+        .all()
         .into_iter()
-        .filter(|c| *c != CHILD_ONLY || age.is_none_or(|a| a < 18))
-        .filter_map(assessment::latest)
+        .filter(|d| d.code != CHILD_ONLY || age.is_none_or(|a| a < 18))
         .collect()
 }
 
 /// The definition new assessments of `code` use, if offered for this age (422 otherwise).
-pub fn instrument(code: &str, age: Option<i32>) -> Result<&'static Definition, AppError> {
-    offered(age)
+pub fn instrument<'a>(
+    st: &'a AppState,
+    code: &str,
+    age: Option<i32>,
+) -> Result<&'a Definition, AppError> {
+    offered(st, age)
         .into_iter()
         .find(|d| d.code == code.trim())
         .ok_or_else(|| {
-            let known: Vec<&str> = offered(age).iter().map(|d| d.code.as_str()).collect();
+            let known: Vec<&str> = offered(st, age).iter().map(|d| d.code.as_str()).collect();
             AppError::invalid(
                 "code",
                 Msg::owned(
@@ -70,6 +69,15 @@ pub fn band_of(r: &Record) -> Option<(&'static Definition, &'static Band)> {
     Some((d, &d.bands[d.band_index(&r.band)?]))
 }
 
+/// The wording of the band a stored assessment was given: as kept with it, or (rows kept before
+/// the wording was) as its definition words it, or its code.
+pub fn band_label(r: &Record) -> Msg {
+    r.band_label
+        .clone()
+        .or_else(|| band_of(r).map(|(_, b)| b.label()))
+        .unwrap_or_else(|| Msg::owned(r.band.clone(), r.band.clone()))
+}
+
 /// A stored result that calls for a referral (high risk, a sign to refer): shown marked.
 pub fn alarming(r: &Record) -> bool {
     band_of(r).is_some_and(|(_, b)| b.referral)
@@ -84,7 +92,7 @@ pub async fn record(
     input: AssessmentInput,
 ) -> Result<(i64, Assessment), AppError> {
     let o = open_for_writing(st, info, id).await?;
-    let def = instrument(code, o.age())?;
+    let def = instrument(st, code, o.age())?;
     let a = assessment::validate(def, &input, dates::today())?;
     let keys = st.keys.clone();
     let actor = info.actor();

@@ -16,6 +16,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
+use shegong_domain::assessment::deployment::describe;
 use shegong_domain::assessment::score::SUPPORT_KINDS;
 use shegong_domain::assessment::{AssessmentInput, Definition, SupportInput};
 use shegong_domain::dates;
@@ -150,7 +151,7 @@ pub struct Instrument {
     pub clause: String,
 }
 
-fn instruments(l: Lang, defs: Vec<&'static Definition>) -> Vec<Instrument> {
+fn instruments(l: Lang, defs: Vec<&Definition>) -> Vec<Instrument> {
     defs.into_iter()
         .map(|d| Instrument {
             code: d.code.clone(),
@@ -177,9 +178,7 @@ struct ListQ {
 }
 
 fn band_label(l: Lang, r: &Record) -> String {
-    super::band_of(r)
-        .map(|(_, b)| l.m(&b.label()).to_string())
-        .unwrap_or_else(|| r.band.clone())
+    l.m(&super::band_label(r)).to_string()
 }
 
 async fn list_page(
@@ -195,7 +194,7 @@ async fn list_page(
         if sections.iter().any(|s| s.code == r.code) {
             continue;
         }
-        let Some(def) = shegong_domain::assessment::latest(&r.code) else {
+        let Some(def) = st.cfg.instruments.latest(&r.code) else {
             continue;
         };
         let mine: Vec<&Record> = list.iter().filter(|x| x.code == r.code).collect();
@@ -225,9 +224,9 @@ async fn list_page(
         .recorded
         .and_then(|rid| list.iter().find(|r| r.id == rid))
         .map(|r| Recorded {
-            name: super::band_of(r)
-                .map(|(d, _)| l.m(&d.name()).to_string())
-                .unwrap_or_else(|| r.code.clone()),
+            name: r
+                .definition()
+                .map_or_else(|| r.code.clone(), |d| l.m(&d.name()).to_string()),
             score: r.score,
             band: band_label(l, r),
             alarm: super::alarming(r),
@@ -239,7 +238,7 @@ async fn list_page(
         c: Chrome::for_user(l, &info, &format!("/persons/{id}/assessments")),
         p: PersonHead::new(&o),
         may_write: o.may_write,
-        instruments: instruments(l, super::offered(o.age())),
+        instruments: instruments(l, super::offered(&st, o.age())),
         sections,
         recorded,
     })
@@ -279,6 +278,8 @@ struct NewPage {
     name: String,
     clause: String,
     source: String,
+    /// The bands the score falls in (the deployment's, where configured: 8.2.3.1).
+    bands: Vec<String>,
     need: u8,
     refers: bool,
     child_check: bool,
@@ -307,7 +308,7 @@ async fn render_form(
     errors: Errors,
 ) -> Result<NewPage, AppError> {
     let o = crate::care::open_for_writing(st, info, id).await?;
-    let def = super::instrument(code, o.age())?;
+    let def = super::instrument(st, code, o.age())?;
     let t = typed.unwrap_or_else(|| Typed {
         assessed_on: dates::iso(dates::today()),
         answers: Vec::new(),
@@ -327,6 +328,12 @@ async fn render_form(
         name: l.m(&def.name()).to_string(),
         clause: def.clause.clone(),
         source: def.source.clone(),
+        bands: def
+            .bands
+            .iter()
+            .filter(|b| b.min.is_some())
+            .map(|b| l.m(&describe(b)).to_string())
+            .collect(),
         need: def.assessors,
         refers: def.bands.iter().any(|b| b.referral),
         child_check: def.code == super::CHILD_ONLY,

@@ -222,3 +222,59 @@ http_test!(async fn forbidden_and_out_of_scope(app) {
     assert_eq!(count(&worker, id).await, 1, "nothing changed");
     assert_eq!(app.audit_count("assessment.create"), 1);
 });
+
+/// A deployment's Barthel bands (8.2.3.1, decision 0017): new assessments are banded with them,
+/// the definition and the form show them, the result keeps the wording it was given.
+async fn barthel_with_deployment_bands(t: shegong_store::testing::TestDb) {
+    use shegong_domain::assessment::{Band, BandsConfig, Instruments};
+    let band = |code: &str, zh: &str, min, max| Band {
+        code: code.into(),
+        zh: zh.into(),
+        en: code.into(),
+        min: Some(min),
+        max: Some(max),
+        referral: false,
+    };
+    let bands = BandsConfig {
+        source: "本地评估细则".into(),
+        bands: vec![
+            band("severe", "重度依赖", 0, 50),
+            band("moderate", "中度依赖", 51, 70),
+            band("mild", "轻度依赖", 71, 99),
+            band("intact", "无需依赖", 100, 100),
+        ],
+    };
+    let cfg = shegong_web::WebConfig {
+        instruments: Instruments::configure(&[("barthel".to_string(), bands)].into()).unwrap(),
+        ..Default::default()
+    };
+    let app = spawn_app_with(t, cfg).await;
+    let worker = app.api("worker").await;
+    let id = person(&worker, "张奶奶", 80, "430202001001").await;
+    let defs: Value = worker.get("/api/v1/assessments/definitions").await.json().await.unwrap();
+    let b = defs["items"].as_array().unwrap().iter().find(|d| d["code"] == "barthel").unwrap().clone();
+    assert_eq!(b["bands"][0]["max"], 50);
+    assert!(b["source"].as_str().unwrap().contains("本地评估细则"));
+    let html = worker.get(&format!("/persons/{id}/assessments/new?code=barthel")).await.text().await.unwrap();
+    assert!(html.contains("0–50 重度依赖"), "the form shows the bands");
+    let r = worker.post(&format!("/api/v1/persons/{id}/assessments"), body(barthel(false), &day(0), &["王芳", "李强"])).await;
+    assert_eq!(r.status(), 201);
+    let a: Value = r.json().await.unwrap();
+    // 50 points: 中度受损 under MZ/T 039, 重度依赖 under this deployment's rule.
+    assert_eq!((a["score"].as_i64(), a["band"].as_str(), a["band_label"].as_str()), (Some(50), Some("severe"), Some("重度依赖")));
+    let html = worker.get(&format!("/persons/{id}/assessments")).await.text().await.unwrap();
+    assert!(html.contains("重度依赖"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn barthel_with_deployment_bands_sqlite() {
+    barthel_with_deployment_bands(shegong_store::testing::TestDb::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn barthel_with_deployment_bands_postgres() {
+    match shegong_store::testing::TestDb::postgres() {
+        Some(t) => barthel_with_deployment_bands(t).await,
+        None => eprintln!("SHEGONG_TEST_PG_URL not set: PostgreSQL half skipped"),
+    }
+}

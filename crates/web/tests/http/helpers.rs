@@ -37,14 +37,18 @@ pub struct TestApp {
     pub base: String,
     pub t: TestDb,
     pub state: AppState,
+    /// The attachments directory of this server (10.3), removed with the test.
+    pub files: tempfile::TempDir,
 }
 
 pub async fn spawn_app(t: TestDb) -> TestApp {
     spawn_app_with(t, WebConfig::default()).await
 }
 
-pub async fn spawn_app_with(t: TestDb, cfg: WebConfig) -> TestApp {
+pub async fn spawn_app_with(t: TestDb, mut cfg: WebConfig) -> TestApp {
     seed(&t);
+    let files = tempfile::tempdir().unwrap();
+    cfg.attachments_dir = files.path().to_path_buf();
     let state = AppState::new(t.db.clone(), t.keys.clone(), Hashing::fast_insecure(), cfg);
     let app = shegong_web::app(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -61,6 +65,7 @@ pub async fn spawn_app_with(t: TestDb, cfg: WebConfig) -> TestApp {
         base: format!("http://{addr}"),
         t,
         state,
+        files,
     }
 }
 

@@ -5,6 +5,7 @@ mod helpers;
 mod access_matrix;
 mod account;
 mod assessments;
+mod attachments;
 mod audit_log;
 mod bad_input;
 mod care;

@@ -1,0 +1,3 @@
+ALTER TABLE assessments DROP COLUMN band_en;
+ALTER TABLE assessments DROP COLUMN band_zh;
+DROP TABLE case_attachments;
