@@ -11,6 +11,7 @@ mod login_sessions;
 mod moves;
 mod org_tree;
 mod people;
+mod quality;
 
 use shegong_store::Db;
 use shegong_store::org::{self, DivisionRow};
