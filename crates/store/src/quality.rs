@@ -13,7 +13,9 @@ use crate::error::{OptionalExt, StoreError, StoreResult};
 use crate::keys::Keys;
 use crate::persons::Viewer;
 use crate::query::{Listing, Page};
-use crate::schema::{quality_actions as qa, quality_review_cases as qc, quality_reviews as qr, users};
+use crate::schema::{
+    quality_actions as qa, quality_review_cases as qc, quality_reviews as qr, users,
+};
 use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
@@ -38,7 +40,12 @@ pub fn closed_cases(conn: &mut DbConn, v: &Viewer, from: Date, to: Date) -> Stor
     };
     let mut ids = Vec::new();
     for page in 1.. {
-        let l = case_store::list(conn, v, &filter, Page::new(Some(page), Some(Page::MAX_PER_PAGE)))?;
+        let l = case_store::list(
+            conn,
+            v,
+            &filter,
+            Page::new(Some(page), Some(Page::MAX_PER_PAGE)),
+        )?;
         let n = l.items.len() as i64;
         ids.extend(l.items.into_iter().map(|c| c.id));
         if n < Page::MAX_PER_PAGE {
@@ -188,7 +195,13 @@ pub struct NewReview<'a> {
     pub drawn: &'a [i64],
 }
 
-pub fn create(conn: &mut DbConn, keys: &Keys, n: &NewReview, actor: &Actor, now: i64) -> StoreResult<i64> {
+pub fn create(
+    conn: &mut DbConn,
+    keys: &Keys,
+    n: &NewReview,
+    actor: &Actor,
+    now: i64,
+) -> StoreResult<i64> {
     let (kind, value) = match n.size {
         SampleSize::Count(c) => ("count", c),
         SampleSize::Percent(p) => ("percent", p),
@@ -371,7 +384,8 @@ pub fn complete(
     audit::append(
         conn,
         keys,
-        &Event::new(actor, "quality_review.complete", "quality_review", r.id).org(r.org_code.clone()),
+        &Event::new(actor, "quality_review.complete", "quality_review", r.id)
+            .org(r.org_code.clone()),
     )?;
     Ok(())
 }

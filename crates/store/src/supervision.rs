@@ -74,7 +74,13 @@ pub struct New<'a> {
     pub record: &'a Supervision,
 }
 
-pub fn create(conn: &mut DbConn, keys: &Keys, n: &New, actor: &Actor, now: i64) -> StoreResult<i64> {
+pub fn create(
+    conn: &mut DbConn,
+    keys: &Keys,
+    n: &New,
+    actor: &Actor,
+    now: i64,
+) -> StoreResult<i64> {
     let r = n.record;
     let id = diesel::insert_into(sr::table)
         .values((
@@ -117,10 +123,7 @@ fn cases_of(conn: &mut DbConn, user_id: i64) -> StoreResult<Vec<i64>> {
     Ok(ids)
 }
 
-fn readable<'a>(
-    conn: &mut DbConn,
-    r: &Reader,
-) -> StoreResult<sr::BoxedQuery<'a, MultiBackend>> {
+fn readable<'a>(conn: &mut DbConn, r: &Reader) -> StoreResult<sr::BoxedQuery<'a, MultiBackend>> {
     let q = sr::table
         .into_boxed::<MultiBackend>()
         .filter(crate::scope_filter!(sr::org_code, &r.scope));

@@ -59,12 +59,24 @@ impl Chrome {
 
 /// The menu: only what the role may open.
 fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
-    let entries: [(&'static str, &'static str, &'static str, Option<Action>); 6] = [
+    let entries: [(&'static str, &'static str, &'static str, Option<Action>); 8] = [
         ("/", "首页", "Home", None),
         ("/archive", "服务档案", "Archive", Some(Action::ReadRecord)),
         ("/org", "组织架构", "Org tree", Some(Action::ViewOrg)),
         ("/users", "用户管理", "Accounts", Some(Action::ViewUsers)),
         ("/audit", "审计日志", "Audit log", Some(Action::ViewAudit)),
+        (
+            "/supervision",
+            "督导记录",
+            "Supervision",
+            Some(Action::WriteSupervision),
+        ),
+        (
+            "/quality",
+            "质量检查",
+            "Quality",
+            Some(Action::ReviewQuality),
+        ),
         ("/account", "我的账户", "My account", None),
     ];
     entries

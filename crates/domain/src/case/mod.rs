@@ -27,7 +27,11 @@ use time::Date;
 pub const TEXT_MAX: usize = 5000;
 
 /// A required multi-line text.
-pub(crate) fn required_notes(inv: &mut Invalid, field: &'static str, value: &str) -> Option<String> {
+pub(crate) fn required_notes(
+    inv: &mut Invalid,
+    field: &'static str,
+    value: &str,
+) -> Option<String> {
     let v = inv.check(field, text::notes(value, TEXT_MAX))?;
     if v.is_empty() {
         inv.add(field, Msg::new("必填", "required"));
@@ -37,7 +41,11 @@ pub(crate) fn required_notes(inv: &mut Invalid, field: &'static str, value: &str
 }
 
 /// An optional multi-line text (empty when not given).
-pub(crate) fn optional_notes(inv: &mut Invalid, field: &'static str, value: Option<&str>) -> String {
+pub(crate) fn optional_notes(
+    inv: &mut Invalid,
+    field: &'static str,
+    value: Option<&str>,
+) -> String {
     inv.check(field, text::notes(value.unwrap_or_default(), TEXT_MAX))
         .unwrap_or_default()
 }

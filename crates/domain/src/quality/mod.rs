@@ -164,10 +164,7 @@ pub fn score(list: &Checklist, given: &[(String, i64)]) -> Result<Scored, Invali
         if !(0..=i64::from(MAX_ITEM_SCORE)).contains(s) {
             inv.add(
                 "scores",
-                Msg::new(
-                    "每项得分应为 0、1 或 2",
-                    "each item scores 0, 1 or 2",
-                ),
+                Msg::new("每项得分应为 0、1 或 2", "each item scores 0, 1 or 2"),
             );
         }
     }
@@ -426,12 +423,12 @@ pub struct ImprovementAction {
 /// and within [`MAX_ACTION_DAYS`].
 pub fn validate_action(input: &ActionInput, review_on: Date) -> Result<ImprovementAction, Invalid> {
     let mut inv = Invalid::new();
-    let description = inv.check(
-        "description",
-        text::required_line(&input.description, 500),
-    );
+    let description = inv.check("description", text::required_line(&input.description, 500));
     if input.owner.is_none() {
-        inv.add("owner", Msg::new("请选择负责人", "choose who is responsible"));
+        inv.add(
+            "owner",
+            Msg::new("请选择负责人", "choose who is responsible"),
+        );
     }
     let due_on = inv.check("due_on", dates::parse(&input.due_on));
     if let Some(d) = due_on {
@@ -440,7 +437,10 @@ pub fn validate_action(input: &ActionInput, review_on: Date) -> Result<Improveme
                 "due_on",
                 Msg::owned(
                     format!("完成期限不能早于检查日期 {}", dates::iso(review_on)),
-                    format!("cannot be due before the review ({})", dates::iso(review_on)),
+                    format!(
+                        "cannot be due before the review ({})",
+                        dates::iso(review_on)
+                    ),
                 ),
             );
         } else if d > review_on + Duration::days(MAX_ACTION_DAYS) {

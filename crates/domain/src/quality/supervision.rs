@@ -45,13 +45,7 @@ pub struct Supervision {
 pub fn validate(input: &SupervisionInput, today: Date) -> Result<Supervision, Invalid> {
     let mut inv = Invalid::new();
     let held_on = past_date(&mut inv, "held_on", &input.held_on, today, None);
-    let mode = choose(
-        &mut inv,
-        "mode",
-        &MODES,
-        &input.mode,
-        ("督导形式", "mode"),
-    );
+    let mode = choose(&mut inv, "mode", &MODES, &input.mode, ("督导形式", "mode"));
     let observations = required_notes(&mut inv, "observations", &input.observations);
     let advice = required_notes(&mut inv, "advice", &input.advice);
     let follow_up = optional_notes(&mut inv, "follow_up", input.follow_up.as_deref());
@@ -177,10 +171,20 @@ mod tests {
         assert!(e.message_for("follow_up_due").is_some());
         let mut i = input();
         i.follow_up = None;
-        assert!(validate(&i, TODAY).unwrap_err().message_for("follow_up").is_some());
+        assert!(
+            validate(&i, TODAY)
+                .unwrap_err()
+                .message_for("follow_up")
+                .is_some()
+        );
         let mut i = input();
         i.held_on = "2026-12-01".into();
-        assert!(validate(&i, TODAY).unwrap_err().message_for("held_on").is_some());
+        assert!(
+            validate(&i, TODAY)
+                .unwrap_err()
+                .message_for("held_on")
+                .is_some()
+        );
     }
 
     #[test]

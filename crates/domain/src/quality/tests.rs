@@ -69,13 +69,7 @@ fn the_file_suggests_what_it_proves() {
     assert!(s.contains(&("plan", Some(0))));
     assert!(s.contains(&("services", Some(0))));
     assert!(s.contains(&("confidentiality", None)));
-    let s = suggested(
-        latest(),
-        &Evidence {
-            services: 3,
-            ..e
-        },
-    );
+    let s = suggested(latest(), &Evidence { services: 3, ..e });
     assert!(s.contains(&("services", None)));
 }
 
@@ -102,7 +96,12 @@ fn a_review_needs_a_period_and_one_size() {
         to: "2026-10-01".into(),
         ..ok.clone()
     };
-    assert!(validate_review(&backwards, today).unwrap_err().message_for("to").is_some());
+    assert!(
+        validate_review(&backwards, today)
+            .unwrap_err()
+            .message_for("to")
+            .is_some()
+    );
     let huge = ReviewInput {
         percent: Some(101),
         ..ok
@@ -123,7 +122,12 @@ fn actions_are_due_after_the_review_and_finished_once() {
         due_on: "2026-11-28".into(),
         ..a.clone()
     };
-    assert!(validate_action(&early, on).unwrap_err().message_for("due_on").is_some());
+    assert!(
+        validate_action(&early, on)
+            .unwrap_err()
+            .message_for("due_on")
+            .is_some()
+    );
     let bad = ActionInput {
         description: " ".into(),
         owner: None,
@@ -153,10 +157,16 @@ fn sample_sizes() {
 #[test]
 fn a_recorded_seed_draws_the_same_sample_again() {
     // Pinned: an audit years later must get this very draw.
-    assert_eq!(draw(&[5, 1, 4, 2, 3], SampleSize::Count(2), 42), draw(&[1, 2, 3, 4, 5], SampleSize::Count(2), 42));
+    assert_eq!(
+        draw(&[5, 1, 4, 2, 3], SampleSize::Count(2), 42),
+        draw(&[1, 2, 3, 4, 5], SampleSize::Count(2), 42)
+    );
     let a = draw(&(1..=100).collect::<Vec<_>>(), SampleSize::Count(5), 2026);
     assert_eq!(a.len(), 5);
-    assert_ne!(a, draw(&(1..=100).collect::<Vec<_>>(), SampleSize::Count(5), 2027));
+    assert_ne!(
+        a,
+        draw(&(1..=100).collect::<Vec<_>>(), SampleSize::Count(5), 2027)
+    );
 }
 
 proptest! {

@@ -120,7 +120,16 @@ fn closed_case(t: &TestDb, lead: i64, pid: i64, days_ago: i64, satisfaction: &st
             all_confidential: true,
         };
         let k = cases::get(c, &v, id)?;
-        cases::save_record(c, &t.keys, &k.case, Kind::Evaluation, dates::today(), &eval, &actor(lead), 2)?;
+        cases::save_record(
+            c,
+            &t.keys,
+            &k.case,
+            Kind::Evaluation,
+            dates::today(),
+            &eval,
+            &actor(lead),
+            2,
+        )?;
         // Closed as the head's approval would leave it (the state machine is tested with cases).
         diesel::update(cases::cases::table.find(id))
             .set((

@@ -273,12 +273,7 @@ fn detail(l: Loaded) -> ReviewDetail {
         .collect();
     ReviewDetail {
         cases,
-        actions: l
-            .review
-            .actions
-            .into_iter()
-            .map(|a| a.row.into())
-            .collect(),
+        actions: l.review.actions.into_iter().map(|a| a.row.into()).collect(),
         mean_percent: mean,
         satisfaction: levels
             .into_iter()
@@ -415,7 +410,9 @@ async fn post_action_done(
     P(id): P<i64>,
     ApiJson(b): ApiJson<DoneIn>,
 ) -> ApiResult<Json<ActionOut>> {
-    Ok(Json(super::finish_action(&st, &info, id, &b.note).await?.into()))
+    Ok(Json(
+        super::finish_action(&st, &info, id, &b.note).await?.into(),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

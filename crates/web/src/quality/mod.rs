@@ -64,13 +64,15 @@ pub async fn draw(st: &AppState, info: &AuthInfo, input: ReviewInput) -> Result<
     st.write(move |c| {
         let population = store::closed_cases(c, &v, r.from, r.to)?;
         if population.is_empty() {
-            return Err(shegong_store::StoreError::Invalid(shegong_domain::Invalid::one(
-                "from",
-                Msg::new(
-                    "该期间没有可抽查的已结案个案",
-                    "no closed cases to sample in this period",
+            return Err(shegong_store::StoreError::Invalid(
+                shegong_domain::Invalid::one(
+                    "from",
+                    Msg::new(
+                        "该期间没有可抽查的已结案个案",
+                        "no closed cases to sample in this period",
+                    ),
                 ),
-            )));
+            ));
         }
         let drawn = quality::draw(&population, r.size, seed);
         store::create(
@@ -99,8 +101,13 @@ pub async fn list(
     page: Page,
 ) -> Result<(Listing<store::ReviewRow>, Vec<store::Action>), AppError> {
     let scope = reviewer(info)?;
-    st.read(move |c| Ok((store::list(c, &scope, page)?, store::open_actions(c, &scope)?)))
-        .await
+    st.read(move |c| {
+        Ok((
+            store::list(c, &scope, page)?,
+            store::open_actions(c, &scope)?,
+        ))
+    })
+    .await
 }
 
 /// A sampled case as the review shows it.
@@ -135,7 +142,12 @@ impl Loaded {
         let scored: Vec<u32> = self
             .cases
             .iter()
-            .filter_map(|c| Some(quality::percent(c.score.total? as u32, c.score.max_total? as u32)))
+            .filter_map(|c| {
+                Some(quality::percent(
+                    c.score.total? as u32,
+                    c.score.max_total? as u32,
+                ))
+            })
             .collect();
         (!scored.is_empty()).then(|| scored.iter().sum::<u32>() / scored.len() as u32)
     }
@@ -182,19 +194,34 @@ pub async fn score(
     if !r.cases.iter().any(|c| c.case_id == case_id) {
         return Err(AppError::NotFound);
     }
-    let list = quality::checklist(r.review.checklist_version as u32).unwrap_or_else(quality::latest);
+    let list =
+        quality::checklist(r.review.checklist_version as u32).unwrap_or_else(quality::latest);
     let scored = quality::score(list, &scores)?;
     let note = shegong_domain::text::notes(note, 1000).map_err(|m| AppError::invalid("note", m))?;
     let keys = st.keys.clone();
     let actor = info.actor();
     st.write(move |c| {
-        store::score(c, &keys, &r.review, case_id, &scored, &note, &actor, clock::now())
+        store::score(
+            c,
+            &keys,
+            &r.review,
+            case_id,
+            &scored,
+            &note,
+            &actor,
+            clock::now(),
+        )
     })
     .await
 }
 
 /// Completes a review with its findings (422 without, 409 when cases are unscored or done).
-pub async fn complete(st: &AppState, info: &AuthInfo, id: i64, findings: &str) -> Result<(), AppError> {
+pub async fn complete(
+    st: &AppState,
+    info: &AuthInfo,
+    id: i64,
+    findings: &str,
+) -> Result<(), AppError> {
     let r = for_change(st, info, id).await?;
     quality::may_complete(r.review.completed(), r.scored(), r.cases.len())
         .map_err(AppError::Conflict)?;
@@ -255,7 +282,11 @@ pub async fn finish_action(
 }
 
 /// The open actions the user owns that are due within `days` (overdue included).
-pub async fn my_actions(st: &AppState, info: &AuthInfo, days: i64) -> Result<Vec<ActionRow>, AppError> {
+pub async fn my_actions(
+    st: &AppState,
+    info: &AuthInfo,
+    days: i64,
+) -> Result<Vec<ActionRow>, AppError> {
     let uid = info.user.id;
     let by = dates::today() + time::Duration::days(days);
     st.read(move |c| store::actions_due(c, uid, by)).await

@@ -18,4 +18,5 @@ mod ops;
 mod org;
 mod person_pages;
 mod persons;
+mod quality;
 mod users;
