@@ -311,6 +311,7 @@ pub fn get(conn: &mut DbConn, scope: &Scope, id: i64) -> StoreResult<Review> {
 }
 
 /// Keeps a case's scores (rescoring is allowed until the review is completed).
+#[allow(clippy::too_many_arguments)]
 pub fn score(
     conn: &mut DbConn,
     keys: &Keys,

@@ -139,7 +139,6 @@ struct PageQ {
     page: Option<i64>,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn render(
     st: &AppState,
     l: Lang,
