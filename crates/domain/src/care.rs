@@ -9,7 +9,7 @@ use time::{Date, Duration};
 
 pub use crate::Choice;
 
-fn pick(list: &[Choice], v: &str) -> Option<&'static str> {
+pub(crate) fn pick(list: &[Choice], v: &str) -> Option<&'static str> {
     let v = v.trim();
     list.iter()
         .find(|(code, zh, _)| *code == v || *zh == v)

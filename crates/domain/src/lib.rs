@@ -19,6 +19,7 @@ pub mod org;
 pub mod person;
 pub mod phone;
 pub mod policy;
+pub mod quality;
 pub mod role;
 pub mod roster;
 pub mod scope;

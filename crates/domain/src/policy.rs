@@ -81,12 +81,14 @@ pub enum Action {
     WriteReports,
     /// Supervision records on cases and workers.
     WriteSupervision,
+    /// Quality reviews of closed cases and their improvement actions (7.5.2.2, 10.5).
+    ReviewQuality,
     /// Configuration and backups.
     ManageSystem,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::ViewOrg,
         Action::ManageOrg,
         Action::ViewUsers,
@@ -100,6 +102,7 @@ impl Action {
         Action::ViewReports,
         Action::WriteReports,
         Action::WriteSupervision,
+        Action::ReviewQuality,
         Action::ManageSystem,
     ];
 
@@ -176,12 +179,18 @@ pub fn role_may(role: Role, action: Action) -> bool {
         }
         Role::Purchaser => matches!(
             action,
-            ViewOrg | ViewUsers | ViewAudit | ViewStats | ViewReports
+            ViewOrg | ViewUsers | ViewAudit | ViewStats | ViewReports | ReviewQuality
         ),
         Role::OperatorAdmin => {
             matches!(
                 action,
-                ViewOrg | ViewUsers | ManageUsers | ViewStats | ViewReports | WriteReports
+                ViewOrg
+                    | ViewUsers
+                    | ManageUsers
+                    | ViewStats
+                    | ViewReports
+                    | WriteReports
+                    | ReviewQuality
             )
         }
         Role::StationHead => matches!(
@@ -197,6 +206,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 | ViewStats
                 | ViewReports
                 | WriteReports
+                | ReviewQuality
         ),
         Role::SocialWorker => matches!(
             action,

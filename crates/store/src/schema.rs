@@ -246,3 +246,82 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     audit_head
 );
+
+// Service-quality monitoring (migration 000014; docs/decisions/0020).
+diesel::table! {
+    supervision_records (id) {
+        id -> BigInt,
+        org_code -> Text,
+        case_id -> Nullable<BigInt>,
+        worker_id -> BigInt,
+        supervisor_id -> BigInt,
+        held_on -> Text,
+        mode -> Text,
+        observations -> Text,
+        advice -> Text,
+        follow_up -> Text,
+        follow_up_due -> Nullable<Text>,
+        follow_up_done_on -> Nullable<Text>,
+        response -> Nullable<Text>,
+        responded_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    quality_reviews (id) {
+        id -> BigInt,
+        org_code -> Text,
+        period_from -> Text,
+        period_to -> Text,
+        size_kind -> Text,
+        size_value -> BigInt,
+        seed -> Text,
+        population -> BigInt,
+        checklist_version -> BigInt,
+        reviewed_on -> Text,
+        findings -> Nullable<Text>,
+        completed_at -> Nullable<BigInt>,
+        created_by -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    quality_review_cases (review_id, case_id) {
+        review_id -> BigInt,
+        case_id -> BigInt,
+        position -> BigInt,
+        scores -> Nullable<Text>,
+        total -> Nullable<BigInt>,
+        max_total -> Nullable<BigInt>,
+        note -> Text,
+        scored_by -> Nullable<BigInt>,
+        scored_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    quality_actions (id) {
+        id -> BigInt,
+        review_id -> BigInt,
+        org_code -> Text,
+        description -> Text,
+        owner_id -> BigInt,
+        due_on -> Text,
+        done_on -> Nullable<Text>,
+        done_note -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(quality_review_cases -> quality_reviews (review_id));
+diesel::joinable!(quality_actions -> quality_reviews (review_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    supervision_records,
+    quality_reviews,
+    quality_review_cases,
+    quality_actions,
+    users
+);

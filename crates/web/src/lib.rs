@@ -24,8 +24,10 @@ pub mod ops;
 pub mod org;
 pub mod persons;
 pub mod protection;
+pub mod quality;
 pub mod session;
 pub mod state;
+pub mod supervision;
 pub mod transfers;
 pub mod ui;
 pub mod users;
@@ -58,6 +60,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "households", description = "家庭档案:成员与户主关系、入户调查(8.1.1.1)、救助复核及到期清单(8.1.1.2)"),
         (name = "communities", description = "村(社区)概况(9.3.1.1):人口结构、历史变迁、文化习俗、资源与组织,版本留存"),
         (name = "imports", description = "Excel 导入花名册(7.6.4):上传、列对应、试导入、提交"),
+        (name = "supervision", description = "督导记录(7.4 b):督导针对个案或社工的记录、社工回应、跟进事项"),
+        (name = "quality", description = "服务质量检查(7.5.2.2、10.5):带种子的随机抽样、检查表评分、满意度、整改措施跟踪"),
         (name = "audit", description = "审计日志(哈希链,只读;《网络安全法》第二十一条:至少保存六个月)")
     )
 )]
@@ -83,6 +87,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(communities::api::router())
         .merge(imports::api::router())
         .merge(exports::api())
+        .merge(supervision::api::router())
+        .merge(quality::api::router())
         .merge(audit_log::api::router())
         .split_for_parts()
 }
@@ -111,6 +117,8 @@ pub fn app(state: AppState) -> Router {
         .merge(imports::pages::router())
         .merge(protection::pages::router())
         .merge(work::pages::router())
+        .merge(supervision::pages::router())
+        .merge(quality::pages::router())
         .merge(exports::pages());
     Router::new()
         .merge(pages)

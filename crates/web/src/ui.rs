@@ -81,7 +81,7 @@ impl Chrome {
 
 /// The menu: only what the role may open.
 fn nav_for(l: Lang, role: Role, path: &str, work: Option<&Counts>) -> Vec<NavItem> {
-    let entries: [(&'static str, &'static str, &'static str, Option<Action>); 8] = [
+    let entries: [(&'static str, &'static str, &'static str, Option<Action>); 10] = [
         ("/", "首页", "Home", None),
         ("/work", "工作清单", "Work", None),
         ("/cases", "个案", "Cases", Some(Action::ReadRecord)),
@@ -89,6 +89,18 @@ fn nav_for(l: Lang, role: Role, path: &str, work: Option<&Counts>) -> Vec<NavIte
         ("/org", "组织架构", "Org tree", Some(Action::ViewOrg)),
         ("/users", "用户管理", "Accounts", Some(Action::ViewUsers)),
         ("/audit", "审计日志", "Audit log", Some(Action::ViewAudit)),
+        (
+            "/supervision",
+            "督导记录",
+            "Supervision",
+            Some(Action::WriteSupervision),
+        ),
+        (
+            "/quality",
+            "质量检查",
+            "Quality",
+            Some(Action::ReviewQuality),
+        ),
         ("/account", "我的账户", "My account", None),
     ];
     entries

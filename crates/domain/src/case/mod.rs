@@ -40,7 +40,11 @@ pub fn title(value: Option<&str>) -> Result<Option<String>, Invalid> {
 }
 
 /// A required multi-line text.
-fn required_notes(inv: &mut Invalid, field: &'static str, value: &str) -> Option<String> {
+pub(crate) fn required_notes(
+    inv: &mut Invalid,
+    field: &'static str,
+    value: &str,
+) -> Option<String> {
     let v = inv.check(field, text::notes(value, TEXT_MAX))?;
     if v.is_empty() {
         inv.add(field, Msg::new("必填", "required"));
@@ -50,14 +54,18 @@ fn required_notes(inv: &mut Invalid, field: &'static str, value: &str) -> Option
 }
 
 /// An optional multi-line text (empty when not given).
-fn optional_notes(inv: &mut Invalid, field: &'static str, value: Option<&str>) -> String {
+pub(crate) fn optional_notes(
+    inv: &mut Invalid,
+    field: &'static str,
+    value: Option<&str>,
+) -> String {
     inv.check(field, text::notes(value.unwrap_or_default(), TEXT_MAX))
         .unwrap_or_default()
 }
 
 /// A date something happened: real, not in the future, not before `not_before` (the case's
 /// opening, the closing of a case) when given.
-fn past_date(
+pub(crate) fn past_date(
     inv: &mut Invalid,
     field: &'static str,
     value: &str,

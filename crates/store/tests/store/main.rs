@@ -13,6 +13,7 @@ mod moves;
 mod org_tree;
 mod people;
 mod protection;
+mod quality;
 
 use shegong_store::Db;
 use shegong_store::org::{self, DivisionRow};

@@ -22,4 +22,5 @@ mod org;
 mod person_pages;
 mod persons;
 mod protection;
+mod quality;
 mod users;

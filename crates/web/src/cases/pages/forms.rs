@@ -198,9 +198,13 @@ async fn intake_save(
         referral_to: f.opt("referral_to"),
     };
     let team = ids(f.all("co_worker"));
-    let (status, errors) = match super::super::open_case(&st, &info, id, i.clone(), team.clone())
-        .await
-    {
+    let opening = super::super::Opening {
+        title: None,
+        intake: Some(i.clone()),
+        co_workers: team.clone(),
+    };
+    let whose = super::super::Whose::Person(id);
+    let (status, errors) = match super::super::open_case(&st, &info, whose, opening).await {
         Ok(cid) => return Ok(Redirect::to(&format!("/cases/{cid}?done=opened")).into_response()),
         Err(e) => refusal(e, l)?,
     };
