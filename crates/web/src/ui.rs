@@ -261,10 +261,13 @@ mod tests {
         };
         assert_eq!(
             labels(Role::SystemAdmin),
-            ["/", "/work", "/org", "/users", "/audit", "/account"]
+            ["/", "/org", "/users", "/audit", "/account"]
         );
         assert_eq!(labels(Role::Volunteer), ["/", "/account"]);
         assert!(!labels(Role::SocialWorker).contains(&"/audit"));
+        // The work list: whoever reads case records, and the purchaser.
+        assert!(labels(Role::SocialWorker).contains(&"/work"));
+        assert!(labels(Role::Purchaser).contains(&"/work"));
     }
 }
 
