@@ -328,6 +328,7 @@ pub fn ensure(db: &Db, keys: &Keys, hashing: &Hashing) -> Result<Vec<(String, St
     })?;
     let mut g = crate::synth::Generator::new(20_261_129);
     people(db, keys, &mut g, COUNTY, &villages_of(&tree), DEMO_PEOPLE)?;
+    crate::demo_quality::seed(db, keys)?;
     Ok(creds
         .into_iter()
         .map(|(u, pw, _)| (u.to_string(), pw))
