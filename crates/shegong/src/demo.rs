@@ -361,6 +361,7 @@ pub fn ensure(db: &Db, keys: &Keys, hashing: &Hashing) -> Result<Vec<(String, St
         &villages_of(&tree),
         DEMO_PEOPLE,
     )?;
+    crate::demo_quality::seed(db, keys)?;
     Ok(creds
         .into_iter()
         .map(|(u, pw, _)| (u.to_string(), pw))

@@ -4,6 +4,7 @@ mod admin;
 mod cli;
 mod config;
 mod demo;
+mod demo_quality;
 mod import;
 mod serve;
 mod synth;
