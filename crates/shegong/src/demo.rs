@@ -184,6 +184,7 @@ fn people(
         hh_start = hh_end;
     }
     profiles(db, keys, county, villages, &hh, &ppl, &actor, now)?;
+    let started = std::time::Instant::now();
     let (cases, long) = crate::synth_cases::generate(
         db,
         keys,
@@ -192,11 +193,15 @@ fn people(
     )?;
     match long {
         Some(id) => println!(
-            "{county}: {cases} cases; case {id} \"{}\" has {} service records",
+            "{county}: {cases} cases in {:.1} s; case {id} \"{}\" has {} service records",
+            started.elapsed().as_secs_f64(),
             crate::synth_cases::LONG_CASE_TITLE,
             crate::synth_cases::LONG_CASE_RECORDS
         ),
-        None => println!("{county}: {cases} cases"),
+        None => println!(
+            "{county}: {cases} cases in {:.1} s",
+            started.elapsed().as_secs_f64()
+        ),
     }
     Ok(ppl.len())
 }

@@ -121,7 +121,7 @@ pub fn generate(
     seed: u64,
     people: &[Served],
 ) -> Result<(usize, Option<i64>)> {
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x00ca_5e5);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x000c_a5e5);
     let mut stations: Vec<&str> = people.iter().map(|p| p.1.as_str()).collect();
     stations.sort_unstable();
     stations.dedup();
