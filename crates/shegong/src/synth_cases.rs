@@ -276,6 +276,7 @@ impl Work<'_, '_> {
     /// Applies `event` on `day` as `by` (the head when `head`): decided by the state machine.
     fn step(&mut self, id: i64, head: bool, event: Event, day: Date) -> Result<State> {
         let k = self.row(id)?;
+        let records = store::records(self.c, id)?;
         let by = if head { &self.head } else { &self.worker };
         let uid = by.user_id.unwrap_or_default();
         let facts = Facts {
@@ -285,7 +286,7 @@ impl Work<'_, '_> {
                 on_case: k.on_case(uid),
             },
             today: day,
-            on_file: store::on_file(&store::records(self.c, id)?)?,
+            on_file: store::on_file(self.c, id, &records)?,
         };
         let (next, s) = case::transition(&k.case.state()?, &event, &facts)
             .map_err(|r| anyhow!("{}: {}", event.id(), r.message().en))?;

@@ -820,7 +820,9 @@ pub fn follow_ups(conn: &mut DbConn, case_id: i64) -> StoreResult<Vec<FollowUpRo
 }
 
 /// What the records on file say, for `case::transition`.
-pub fn on_file(rows: &[RecordRow]) -> StoreResult<OnFile> {
+/// What the case's records show when an event happens; `rows` are the case's records
+/// ([`records`]), read by the caller who usually shows them too.
+pub fn on_file(conn: &mut DbConn, case_id: i64, rows: &[RecordRow]) -> StoreResult<OnFile> {
     let intake: Option<case::intake::IntakeInput> = record(rows, Kind::Intake)?;
     let plan: Option<case::plan::PlanInput> = record(rows, Kind::Plan)?;
     let has = |k: Kind| rows.iter().any(|r| r.kind == k.id());
@@ -830,8 +832,8 @@ pub fn on_file(rows: &[RecordRow]) -> StoreResult<OnFile> {
         plan: plan.is_some_and(|p| p.goals.iter().any(|g| !g.needs.is_empty())),
         evaluation: has(Kind::Evaluation),
         closing: has(Kind::Closing),
-        // Child-protection records (8.3.4.1) are not stored yet: none can be unfinished.
-        unfinished_police_report: false,
+        // A case is not closed while a report to the police is owed (8.3.4.1).
+        unfinished_police_report: crate::protection::has_unfinished(conn, case_id)?,
     })
 }
 

@@ -71,7 +71,7 @@ pub fn closed_cases(conn: &mut DbConn, v: &Viewer, from: Date, to: Date) -> Stor
 /// evaluation recorded (10.5).
 pub fn evidence(conn: &mut DbConn, case_id: i64) -> StoreResult<(Evidence, Option<&'static str>)> {
     let rows = case_store::records(conn, case_id)?;
-    let on_file = case_store::on_file(&rows)?;
+    let on_file = case_store::on_file(conn, case_id, &rows)?;
     let intake: Option<IntakeInput> = case_store::record(&rows, Kind::Intake)?;
     let eval: Option<EvaluationInput> = case_store::record(&rows, Kind::Evaluation)?;
     let e = Evidence {

@@ -128,7 +128,7 @@ fn step(t: &TestDb, uid: i64, head: bool, id: i64, event: Event) -> Result<(), S
                 on_case: k.on_case(uid),
             },
             today: dates::today(),
-            on_file: store::on_file(&rows)?,
+            on_file: store::on_file(c, id, &rows)?,
         };
         let (next, s) = case::transition(&state, &event, &facts)
             .map_err(|r| StoreError::Conflict(r.message().clone()))?;

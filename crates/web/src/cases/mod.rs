@@ -19,7 +19,7 @@ use shegong_domain::case::intake::{self, IntakeInput};
 use shegong_domain::case::needs::{self, NeedsInput};
 use shegong_domain::case::plan::{self, PlanInput};
 use shegong_domain::case::service::{self, CaseFacts, ServiceInput};
-use shegong_domain::case::{self, Actor, Event, Facts, Refusal, Stage, State};
+use shegong_domain::case::{self, Actor, Event, Facts, OnFile, Refusal, Stage, State};
 use shegong_domain::policy::{Action, Target};
 use shegong_domain::role::Role;
 use shegong_domain::{Msg, clock, dates};
@@ -38,6 +38,8 @@ pub struct Loaded {
     pub records: Vec<RecordRow>,
     pub history: Vec<StepRow>,
     pub follow_ups: Vec<FollowUpRow>,
+    /// What the records show, for the state machine.
+    pub on_file: OnFile,
 }
 
 impl Loaded {
@@ -85,10 +87,12 @@ pub async fn load(st: &AppState, info: &AuthInfo, id: i64) -> Result<Loaded, App
     let l = st
         .read(move |c| {
             let case = store::get(c, &v, id)?;
+            let records = store::records(c, id)?;
             Ok(Loaded {
                 state: case.case.state()?,
                 case,
-                records: store::records(c, id)?,
+                on_file: store::on_file(c, id, &records)?,
+                records,
                 history: store::history(c, id)?,
                 follow_ups: store::follow_ups(c, id)?,
             })
@@ -134,7 +138,7 @@ pub(crate) fn facts(info: &AuthInfo, l: &Loaded) -> Result<Facts, AppError> {
             on_case: l.case.on_case(info.user.id),
         },
         today: dates::today(),
-        on_file: store::on_file(&l.records)?,
+        on_file: l.on_file,
     })
 }
 
@@ -248,6 +252,7 @@ fn refer_declined(
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
     let k = store::get(c, v, id)?;
+    let records = store::records(c, id)?;
     let facts = Facts {
         actor: Actor {
             user_id: v.user_id,
@@ -255,7 +260,7 @@ fn refer_declined(
             on_case: k.on_case(v.user_id),
         },
         today: dates::today(),
-        on_file: store::on_file(&store::records(c, id)?)?,
+        on_file: store::on_file(c, id, &records)?,
     };
     let (next, s) = case::transition(&k.case.state()?, event, &facts)
         .map_err(|r| StoreError::Conflict(r.message().clone()))?;
