@@ -108,7 +108,7 @@ pub fn size_label(bytes: usize) -> String {
     const MB: usize = 1024 * 1024;
     if bytes >= MB {
         let tenths = bytes * 10 / MB;
-        if tenths % 10 == 0 {
+        if tenths.is_multiple_of(10) {
             format!("{} MB", tenths / 10)
         } else {
             format!("{}.{} MB", tenths / 10, tenths % 10)
@@ -161,7 +161,10 @@ pub fn clean_name(given: &str, kind: Kind) -> String {
         .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
         .trim_end();
     let ext_ok = kept.rsplit_once('.').is_some_and(|(stem, ext)| {
-        !stem.is_empty() && kind.extensions().contains(&ext.to_ascii_lowercase().as_str())
+        !stem.is_empty()
+            && kind
+                .extensions()
+                .contains(&ext.to_ascii_lowercase().as_str())
     });
     let ext = kind.extensions()[0];
     let stem: String = if kept.is_empty() {
@@ -226,7 +229,10 @@ mod tests {
         let e = check("a.jpg", &[]).unwrap_err();
         assert!(e.message_for("file").unwrap().zh.contains("空"));
         let ok = check("C:\\Users\\王芳\\家访.JPG", JPEG).unwrap();
-        assert_eq!((ok.file_name.as_str(), ok.kind, ok.size), ("家访.JPG", Kind::Jpeg, JPEG.len()));
+        assert_eq!(
+            (ok.file_name.as_str(), ok.kind, ok.size),
+            ("家访.JPG", Kind::Jpeg, JPEG.len())
+        );
     }
 
     #[test]
@@ -234,7 +240,10 @@ mod tests {
         assert_eq!(clean_name("../../etc/passwd", Kind::Pdf), "passwd.pdf");
         assert_eq!(clean_name("照片\u{0}\n.jpg", Kind::Jpeg), "照片.jpg");
         assert_eq!(clean_name("photo.exe", Kind::Jpeg), "photo.exe.jpg");
-        assert_eq!(clean_name("inv\u{202E}gpj.exe", Kind::Png), "invgpj.exe.png");
+        assert_eq!(
+            clean_name("inv\u{202E}gpj.exe", Kind::Png),
+            "invgpj.exe.png"
+        );
         assert_eq!(clean_name(" ... ", Kind::Png), "附件.png");
         assert_eq!(clean_name(".jpg", Kind::Jpeg), "jpg.jpg");
         assert_eq!(clean_name("scan.heif", Kind::Heif), "scan.heif");

@@ -225,6 +225,9 @@ mod tests {
         assert_eq!(d.bands[d.band_for(61).unwrap()].zh, "轻度依赖");
         std::fs::write(&f, bands(50)).unwrap();
         let e = format!("{:#}", Config::load(Some(&f)).unwrap_err());
-        assert!(e.contains("45 分不在任何分级内") && e.contains("45 falls in no band"), "{e}");
+        assert!(
+            e.contains("45 分不在任何分级内") && e.contains("45 falls in no band"),
+            "{e}"
+        );
     }
 }

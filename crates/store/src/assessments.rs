@@ -131,7 +131,10 @@ impl Raw {
             answers: serde_json::from_str(&self.answers).unwrap_or_default(),
             score: self.score,
             band: self.band,
-            band_label: self.band_zh.zip(self.band_en).map(|(zh, en)| Msg::owned(zh, en)),
+            band_label: self
+                .band_zh
+                .zip(self.band_en)
+                .map(|(zh, en)| Msg::owned(zh, en)),
             assessors: serde_json::from_str(&self.assessors).unwrap_or_default(),
             notes: self.notes,
             referral_to: self.referral_to,

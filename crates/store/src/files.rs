@@ -29,7 +29,10 @@ pub fn new_key() -> String {
 /// Whether `key` is one [`new_key`] makes: only such keys reach the file system, so no key can
 /// name a path outside the directory.
 fn valid_key(key: &str) -> bool {
-    key.len() == 32 && key.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    key.len() == 32
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn bad_key() -> StoreError {
@@ -120,12 +123,23 @@ mod tests {
         let k = new_key();
         s.put(&k, b"photo").unwrap();
         assert_eq!(s.get(&k).unwrap(), b"photo");
-        assert!(dir.path().join("attachments").join(&k[..2]).join(&k).exists());
+        assert!(
+            dir.path()
+                .join("attachments")
+                .join(&k[..2])
+                .join(&k)
+                .exists()
+        );
         s.delete(&k).unwrap();
         s.delete(&k).unwrap();
         assert!(matches!(s.get(&k), Err(StoreError::NotFound)));
         // Only keys it made: nothing outside the directory can be named.
-        for bad in ["../../etc/passwd", "", "ABCDEF0123456789ABCDEF0123456789", "0/"] {
+        for bad in [
+            "../../etc/passwd",
+            "",
+            "ABCDEF0123456789ABCDEF0123456789",
+            "0/",
+        ] {
             assert!(s.put(bad, b"x").is_err());
             assert!(s.get(bad).is_err());
         }

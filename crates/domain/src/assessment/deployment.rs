@@ -38,17 +38,19 @@ impl Instruments {
                     format!("assessments.{code}: no such instrument"),
                 ));
             };
-            let d = base.with_bands(cfg.bands.clone(), &cfg.source).map_err(|i| {
-                let (zh, en): (Vec<_>, Vec<_>) = i
-                    .errors
-                    .iter()
-                    .map(|e| (e.message.zh.to_string(), e.message.en.to_string()))
-                    .unzip();
-                Msg::owned(
-                    format!("assessments.{code}:{}", zh.join(";")),
-                    format!("assessments.{code}: {}", en.join("; ")),
-                )
-            })?;
+            let d = base
+                .with_bands(cfg.bands.clone(), &cfg.source)
+                .map_err(|i| {
+                    let (zh, en): (Vec<_>, Vec<_>) = i
+                        .errors
+                        .iter()
+                        .map(|e| (e.message.zh.to_string(), e.message.en.to_string()))
+                        .unzip();
+                    Msg::owned(
+                        format!("assessments.{code}:{}", zh.join(";")),
+                        format!("assessments.{code}: {}", en.join("; ")),
+                    )
+                })?;
             configured.push(d);
         }
         Ok(Instruments { configured })
@@ -123,13 +125,21 @@ mod tests {
         assert_eq!(i.all().len(), super::super::definitions().len());
         assert_eq!(describe(&d.bands[0]).zh, "0–40 重度依赖");
         assert_eq!(describe(&d.bands[3]).en, "100 independent");
-        assert_eq!(Instruments::default().latest("barthel"), super::super::latest("barthel"));
+        assert_eq!(
+            Instruments::default().latest("barthel"),
+            super::super::latest("barthel")
+        );
     }
 
     #[test]
     fn bands_that_do_not_hold_every_score_from_0_to_100_are_refused_in_one_line() {
         let gap = cfg(&HUNAN.replace("min = 41", "min = 50")).unwrap_err();
-        assert!(gap.zh.starts_with("assessments.barthel:45 分不在任何分级内"), "{}", gap.zh);
+        assert!(
+            gap.zh
+                .starts_with("assessments.barthel:45 分不在任何分级内"),
+            "{}",
+            gap.zh
+        );
         assert!(gap.en.contains("45"));
         let overlap = cfg(&HUNAN.replace("min = 41", "min = 40")).unwrap_err();
         assert!(overlap.zh.contains("重叠"));

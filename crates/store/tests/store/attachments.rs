@@ -6,8 +6,8 @@ use shegong_domain::policy::Sensitivity;
 use shegong_store::StoreError;
 use shegong_store::attachments::{self, NewAttachment};
 use shegong_store::cases::{self as store, Kind};
-use shegong_store::testing::TestDb;
 use shegong_store::db_test;
+use shegong_store::testing::TestDb;
 
 const STATION: &str = "430202001";
 

@@ -136,7 +136,13 @@ fn step(t: &TestDb, uid: i64, head: bool, id: i64, event: Event) -> Result<(), S
     })
 }
 
-pub(crate) fn save<T: serde::Serialize + Sync>(t: &TestDb, uid: i64, id: i64, kind: Kind, input: &T) {
+pub(crate) fn save<T: serde::Serialize + Sync>(
+    t: &TestDb,
+    uid: i64,
+    id: i64,
+    kind: Kind,
+    input: &T,
+) {
     let v = viewer(uid, STATION, false);
     t.db.write(|c| {
         let k = store::get(c, &v, id)?;

@@ -129,7 +129,8 @@ async fn download(
 pub fn file_response(row: &AttachmentRow, bytes: Vec<u8>) -> Response {
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();
-    let value = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("attachment"));
+    let value =
+        |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("attachment"));
     h.insert(header::CONTENT_TYPE, value(&row.content_type));
     h.insert(
         header::CONTENT_DISPOSITION,

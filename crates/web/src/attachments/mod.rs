@@ -148,7 +148,10 @@ where
     file.ok_or_else(|| {
         AppError::invalid(
             "file",
-            Msg::new("请选择要上传的照片或扫描件", "choose a photo or scan to upload"),
+            Msg::new(
+                "请选择要上传的照片或扫描件",
+                "choose a photo or scan to upload",
+            ),
         )
     })
 }
@@ -262,7 +265,9 @@ pub async fn download(
         .map_err(AppError::internal)?;
     let plain = files::open(&st.keys, &row.storage_key, &sealed).map_err(AppError::internal)?;
     if sha256_hex(&plain) != row.sha256 {
-        return Err(AppError::internal("an attachment does not match its checksum"));
+        return Err(AppError::internal(
+            "an attachment does not match its checksum",
+        ));
     }
     Ok((row, plain))
 }
@@ -297,7 +302,11 @@ pub fn disposition(file_name: &str, content_type: &str) -> String {
         .rsplit_once('.')
         .map(|(_, e)| e)
         .filter(|e| e.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .unwrap_or(if content_type == "application/pdf" { "pdf" } else { "bin" });
+        .unwrap_or(if content_type == "application/pdf" {
+            "pdf"
+        } else {
+            "bin"
+        });
     let encoded: String = file_name
         .bytes()
         .map(|b| {

@@ -251,18 +251,51 @@ async fn barthel_with_deployment_bands(t: shegong_store::testing::TestDb) {
     let app = spawn_app_with(t, cfg).await;
     let worker = app.api("worker").await;
     let id = person(&worker, "张奶奶", 80, "430202001001").await;
-    let defs: Value = worker.get("/api/v1/assessments/definitions").await.json().await.unwrap();
-    let b = defs["items"].as_array().unwrap().iter().find(|d| d["code"] == "barthel").unwrap().clone();
+    let defs: Value = worker
+        .get("/api/v1/assessments/definitions")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let b = defs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "barthel")
+        .unwrap()
+        .clone();
     assert_eq!(b["bands"][0]["max"], 50);
     assert!(b["source"].as_str().unwrap().contains("本地评估细则"));
-    let html = worker.get(&format!("/persons/{id}/assessments/new?code=barthel")).await.text().await.unwrap();
+    let html = worker
+        .get(&format!("/persons/{id}/assessments/new?code=barthel"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("0–50 重度依赖"), "the form shows the bands");
-    let r = worker.post(&format!("/api/v1/persons/{id}/assessments"), body(barthel(false), &day(0), &["王芳", "李强"])).await;
+    let r = worker
+        .post(
+            &format!("/api/v1/persons/{id}/assessments"),
+            body(barthel(false), &day(0), &["王芳", "李强"]),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let a: Value = r.json().await.unwrap();
     // 50 points: 中度受损 under MZ/T 039, 重度依赖 under this deployment's rule.
-    assert_eq!((a["score"].as_i64(), a["band"].as_str(), a["band_label"].as_str()), (Some(50), Some("severe"), Some("重度依赖")));
-    let html = worker.get(&format!("/persons/{id}/assessments")).await.text().await.unwrap();
+    assert_eq!(
+        (
+            a["score"].as_i64(),
+            a["band"].as_str(),
+            a["band_label"].as_str()
+        ),
+        (Some(50), Some("severe"), Some("重度依赖"))
+    );
+    let html = worker
+        .get(&format!("/persons/{id}/assessments"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("重度依赖"));
 }
 

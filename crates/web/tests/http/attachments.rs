@@ -173,7 +173,13 @@ async fn raw_login(app: &TestApp) -> (String, String) {
         .send()
         .await
         .unwrap();
-    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
     let v: Value = r.json().await.unwrap();
     (cookie, v["csrf_token"].as_str().unwrap().to_string())
 }
@@ -183,7 +189,8 @@ async fn raw_login(app: &TestApp) -> (String, String) {
 /// must answer before the body ends: the writer stops when it does.
 fn big_upload(addr: &str, head: &str, chunked: bool) -> String {
     let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
     let mut reader = BufReader::new(s.try_clone().unwrap());
     s.write_all(head.as_bytes()).unwrap();
     let writer = std::thread::spawn(move || {
