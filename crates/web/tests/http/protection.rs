@@ -270,3 +270,44 @@ http_test!(async fn the_work_page_and_the_menu_count(app) {
     assert!(!html(&volunteer, "/").await.contains("href=\"/work\""));
     assert_eq!(volunteer.get("/work").await.status(), 403);
 });
+
+http_test!(async fn a_case_is_not_closed_while_its_report_to_the_police_is_unfinished(app) {
+    let worker = app.api("worker").await;
+    let head = app.api("head").await;
+    let id = child_case(&worker).await;
+    async fn step(api: &Api, id: i64, event: &str) -> reqwest::StatusCode {
+        api.post(&format!("/api/v1/cases/{id}/steps"), json!({"event": event})).await.status()
+    }
+    let today = dates::iso(dates::today());
+    assert_eq!(step(&worker, id, "accept").await, 200);
+    assert_eq!(put(&worker, &format!("/api/v1/cases/{id}/needs"), json!({"assessed_on": today, "individual": "8 岁",
+        "family": "父母在外务工", "community": "村小", "strengths": "爱读书", "problem_summary": "监护缺失",
+        "needs": [{"need": "安全监护", "priority": "high"}], "worker_signature": "王芳"})).await.status(), 201);
+    assert_eq!(step(&worker, id, "advance").await, 200);
+    assert_eq!(put(&worker, &format!("/api/v1/cases/{id}/plan"), json!({"planned_on": today, "goals": [{"goal": "落实监护",
+        "indicator": "每周核实一次", "target_date": dates::iso(dates::today() + time::Duration::days(60)), "needs": [1]}],
+        "interventions": [{"action": "联系村委会", "items": ["8.3.4"]}]})).await.status(), 201);
+    assert_eq!(step(&worker, id, "submit_plan").await, 200);
+    assert_eq!(step(&head, id, "approve").await, 200);
+    assert_eq!(step(&worker, id, "advance").await, 200);
+    assert_eq!(put(&worker, &format!("/api/v1/cases/{id}/evaluation"), json!({"evaluated_on": today,
+        "goals": [{"goal": 1, "score": 1}], "satisfaction": "4", "reflection": "监护已落实"})).await.status(), 201);
+    assert_eq!(put(&worker, &format!("/api/v1/cases/{id}/closing"), json!({"reason": "goals_met", "summary": "监护落实",
+        "reviewed_with_person": true, "follow_up_plan": "一个月后回访", "first_follow_up_days": 30})).await.status(), 201);
+    assert_eq!(step(&worker, id, "submit_closing").await, 200);
+
+    // Harm found while the closing waits: the head's approval is refused until the police are told.
+    let r = worker.post(&format!("/api/v1/cases/{id}/protection"), finding(None)).await;
+    assert_eq!(r.status(), 201);
+    let pid = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let r = head.post(&format!("/api/v1/cases/{id}/steps"), json!({"event": "approve"})).await;
+    let p = problem(r, 409).await;
+    assert!(p["detail"].as_str().unwrap().contains("8.3.4.1"), "{p}");
+    let c: Value = head.get(&format!("/api/v1/cases/{id}")).await.json().await.unwrap();
+    assert_eq!(c["stage"], "evaluation");
+
+    assert_eq!(put(&worker, &format!("/api/v1/cases/{id}/protection/{pid}/report"), report()).await.status(), 204);
+    assert_eq!(step(&head, id, "approve").await, 200);
+    let c: Value = head.get(&format!("/api/v1/cases/{id}")).await.json().await.unwrap();
+    assert_eq!(c["stage"], "closed");
+});
