@@ -324,43 +324,13 @@ pub struct StepIn {
 
 impl StepIn {
     fn event(self) -> Result<Event, AppError> {
-        let stage = |s: Option<String>| {
-            s.as_deref()
-                .and_then(Stage::from_id)
-                .ok_or_else(|| AppError::invalid("to", Msg::new("请选择环节", "choose the stage")))
-        };
-        let reason = self.reason.unwrap_or_default();
-        Ok(match self.event.as_str() {
-            "accept" => Event::Accept,
-            "advance" => Event::Advance,
-            "skip" => Event::Skip {
-                to: stage(self.to)?,
-                reason,
-            },
-            "revise" => Event::Revise {
-                to: stage(self.to)?,
-                reason,
-            },
-            "submit_plan" => Event::SubmitPlan,
-            "submit_closing" => Event::SubmitClosing,
-            "withdraw" => Event::Withdraw,
-            "approve" => Event::Approve,
-            "return" => Event::Return {
-                comments: self.comments.unwrap_or_default(),
-            },
-            "refer" => Event::Refer {
-                to: self.referred_to.unwrap_or_default(),
-                reason,
-            },
-            "terminate" => Event::Terminate { reason },
-            "reopen" => Event::Reopen { reason },
-            _ => {
-                return Err(AppError::invalid(
-                    "event",
-                    Msg::new("未知的操作", "unknown event"),
-                ));
-            }
-        })
+        super::step_event(
+            &self.event,
+            self.to,
+            self.reason,
+            self.comments,
+            self.referred_to,
+        )
     }
 }
 

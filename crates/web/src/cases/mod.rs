@@ -467,3 +467,51 @@ pub async fn contact(
     })
     .await
 }
+
+/// The step a form or a request names (`accept`, `skip` …) as the state machine's event; the
+/// domain then decides whether it may happen.
+pub(crate) fn step_event(
+    event: &str,
+    to: Option<String>,
+    reason: Option<String>,
+    comments: Option<String>,
+    referred_to: Option<String>,
+) -> Result<Event, AppError> {
+    let stage = |s: Option<String>| {
+        s.as_deref()
+            .and_then(Stage::from_id)
+            .ok_or_else(|| AppError::invalid("to", Msg::new("请选择环节", "choose the stage")))
+    };
+    let reason = reason.unwrap_or_default();
+    Ok(match event {
+        "accept" => Event::Accept,
+        "advance" => Event::Advance,
+        "skip" => Event::Skip {
+            to: stage(to)?,
+            reason,
+        },
+        "revise" => Event::Revise {
+            to: stage(to)?,
+            reason,
+        },
+        "submit_plan" => Event::SubmitPlan,
+        "submit_closing" => Event::SubmitClosing,
+        "withdraw" => Event::Withdraw,
+        "approve" => Event::Approve,
+        "return" => Event::Return {
+            comments: comments.unwrap_or_default(),
+        },
+        "refer" => Event::Refer {
+            to: referred_to.unwrap_or_default(),
+            reason,
+        },
+        "terminate" => Event::Terminate { reason },
+        "reopen" => Event::Reopen { reason },
+        _ => {
+            return Err(AppError::invalid(
+                "event",
+                Msg::new("未知的操作", "unknown event"),
+            ));
+        }
+    })
+}

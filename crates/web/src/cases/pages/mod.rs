@@ -32,7 +32,7 @@ use shegong_domain::case::service::{MODES, ServiceInput};
 use shegong_domain::case::{self, Event, Facts, Record, Refusal, Stage, may_record};
 use shegong_domain::policy::{Action, Sensitivity};
 use shegong_domain::role::Role;
-use shegong_domain::{Choice, Msg, clock, content, dates};
+use shegong_domain::{Choice, clock, content, dates};
 use shegong_store::cases::{self as store, Filter, Kind};
 use shegong_store::query::Page as Paging;
 use std::sync::Arc;
@@ -753,43 +753,13 @@ struct StepForm {
 
 impl StepForm {
     fn event(self) -> Result<Event, AppError> {
-        let stage = |s: Option<String>| {
-            s.as_deref()
-                .and_then(Stage::from_id)
-                .ok_or_else(|| AppError::invalid("to", Msg::new("请选择环节", "choose the stage")))
-        };
-        let reason = self.reason.unwrap_or_default();
-        Ok(match self.event.as_str() {
-            "accept" => Event::Accept,
-            "advance" => Event::Advance,
-            "skip" => Event::Skip {
-                to: stage(self.to)?,
-                reason,
-            },
-            "revise" => Event::Revise {
-                to: stage(self.to)?,
-                reason,
-            },
-            "submit_plan" => Event::SubmitPlan,
-            "submit_closing" => Event::SubmitClosing,
-            "withdraw" => Event::Withdraw,
-            "approve" => Event::Approve,
-            "return" => Event::Return {
-                comments: self.comments.unwrap_or_default(),
-            },
-            "refer" => Event::Refer {
-                to: self.referred_to.unwrap_or_default(),
-                reason,
-            },
-            "terminate" => Event::Terminate { reason },
-            "reopen" => Event::Reopen { reason },
-            _ => {
-                return Err(AppError::invalid(
-                    "event",
-                    Msg::new("未知的操作", "unknown event"),
-                ));
-            }
-        })
+        super::step_event(
+            &self.event,
+            self.to,
+            self.reason,
+            self.comments,
+            self.referred_to,
+        )
     }
 }
 
