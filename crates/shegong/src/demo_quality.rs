@@ -77,7 +77,12 @@ pub fn seed(db: &Db, keys: &Keys) -> Result<()> {
                 reviewed_on: today,
                 drawn: &drawn,
             },
-            &Actor::system("demo"),
+            // The review is the head's: its author is a user (the table says who drew it).
+            &Actor {
+                user_id: Some(head),
+                name: "head".into(),
+                ip: "local".into(),
+            },
             shegong_domain::clock::now(),
         )?;
         Ok(())
