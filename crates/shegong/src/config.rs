@@ -17,6 +17,8 @@ pub struct Config {
     pub data_key_file: Option<PathBuf>,
     /// SQLite reader connections (and blocking threads), or the PostgreSQL pool size.
     pub db_connections: u32,
+    /// Folders scanned for the PDF fonts (decision 0018); none: `/usr/share/fonts`.
+    pub font_dirs: Vec<PathBuf>,
     pub security: Security,
 }
 
@@ -42,6 +44,7 @@ impl Default for Config {
             addr: "127.0.0.1:8080".into(),
             data_key_file: None,
             db_connections: 4,
+            font_dirs: Vec::new(),
             security: Security::default(),
         }
     }
@@ -82,6 +85,9 @@ impl Config {
         }
         if let Ok(v) = std::env::var("SHEGONG_DATA_KEY_FILE") {
             cfg.data_key_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = std::env::var_os("SHEGONG_FONT_DIRS") {
+            cfg.font_dirs = shegong_pdf::font_dirs(&v);
         }
         if cfg.security.max_failed_logins < 1
             || cfg.security.lock_minutes < 1
@@ -126,6 +132,7 @@ impl Config {
             secure_cookies: s.secure_cookies,
             trust_proxy: s.trust_proxy,
             demo,
+            font_dirs: self.font_dirs.clone(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use shegong_domain::account::Lockout;
 use shegong_store::sessions::Lifetimes;
+use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -18,6 +19,8 @@ pub struct WebConfig {
     pub trust_proxy: bool,
     /// Show the demo hint on the login page.
     pub demo: bool,
+    /// Where the PDF engine looks for fonts (decision 0018); none: `/usr/share/fonts`.
+    pub font_dirs: Vec<PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -31,6 +34,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             trust_proxy: false,
             demo: false,
+            font_dirs: Vec::new(),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! incomplete 422.
 
 pub mod api;
+pub mod archive;
 
 use crate::auth::AuthInfo;
 use crate::error::AppError;

@@ -7,6 +7,7 @@ mod account;
 mod assessments;
 mod audit_log;
 mod bad_input;
+mod case_archive;
 mod care;
 mod cases;
 mod exports;
