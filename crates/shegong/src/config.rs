@@ -22,6 +22,8 @@ pub struct Config {
     /// Where attachments of service records are kept (10.3); default: `attachments` beside the
     /// SQLite file, or ./data/attachments for PostgreSQL (shared by every server process).
     pub attachments_dir: Option<PathBuf>,
+    /// Folders scanned for the PDF fonts (decision 0018); none: `/usr/share/fonts`.
+    pub font_dirs: Vec<PathBuf>,
     pub security: Security,
     /// A deployment's bands for configurable instruments, by instrument code (8.2.3.1:
     /// `[assessments.barthel]`), checked at start.
@@ -55,6 +57,7 @@ impl Default for Config {
             data_key_file: None,
             db_connections: 4,
             attachments_dir: None,
+            font_dirs: Vec::new(),
             security: Security::default(),
             assessments: BTreeMap::new(),
             instruments: Instruments::default(),
@@ -108,6 +111,9 @@ impl Config {
         // A band table that leaves a score without a band would mis-band people: refuse to start.
         cfg.instruments = Instruments::configure(&cfg.assessments)
             .map_err(|m| anyhow::anyhow!("{} / {}", m.zh, m.en))?;
+        if let Some(v) = std::env::var_os("SHEGONG_FONT_DIRS") {
+            cfg.font_dirs = shegong_pdf::font_dirs(&v);
+        }
         if cfg.security.max_failed_logins < 1
             || cfg.security.lock_minutes < 1
             || cfg.security.idle_timeout_minutes < 1
@@ -164,6 +170,7 @@ impl Config {
             secure_cookies: s.secure_cookies,
             trust_proxy: s.trust_proxy,
             demo,
+            font_dirs: self.font_dirs.clone(),
         })
     }
 }

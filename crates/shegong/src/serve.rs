@@ -84,6 +84,19 @@ async fn serve(cfg: &Config, demo: bool) -> Result<()> {
         .parse()
         .with_context(|| format!("{} is not an address:port", cfg.addr))?;
     let state = AppState::new(db.clone(), keys, hashing, cfg.web(demo)?);
+    // The PDF fonts are scanned now, not on the first archive printed (decision 0018); a machine
+    // without Chinese fonts is told so at start.
+    let pdf = state.clone();
+    tokio::spawn(async move {
+        if let Ok(engine) = pdf.pdf().await
+            && !engine.has_cjk()
+        {
+            eprintln!(
+                "warning: no Chinese font for PDF case archives: apt-get install {}",
+                shegong_pdf::FONT_PACKAGES
+            );
+        }
+    });
     let app = shegong_web::app(state.clone());
     let listener = tokio::net::TcpListener::bind(addr)
         .await

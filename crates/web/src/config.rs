@@ -26,6 +26,8 @@ pub struct WebConfig {
     pub trust_proxy: bool,
     /// Show the demo hint on the login page.
     pub demo: bool,
+    /// Where the PDF engine looks for fonts (decision 0018); none: `/usr/share/fonts`.
+    pub font_dirs: Vec<PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -42,6 +44,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             trust_proxy: false,
             demo: false,
+            font_dirs: Vec::new(),
         }
     }
 }

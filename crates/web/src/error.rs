@@ -27,6 +27,9 @@ pub enum AppError {
     UnsupportedType(Msg),
     Invalid(Invalid),
     TooMany(Msg),
+    /// A part of the server this answer needs is missing (e.g. the Chinese fonts for PDFs); the
+    /// message says what to install.
+    Unavailable(Msg),
     /// Something broke on our side; the id ties the log line to what the user saw.
     Internal(String),
 }
@@ -60,6 +63,7 @@ impl AppError {
             AppError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -113,6 +117,7 @@ impl AppError {
                 (title("输入有误", "Invalid input"), detail)
             }
             AppError::TooMany(m) => (title("请求过多", "Too many requests"), m.clone()),
+            AppError::Unavailable(m) => (title("暂不可用", "Unavailable"), m.clone()),
             AppError::Internal(id) => (
                 title("服务器内部错误", "Internal error"),
                 Msg::owned(

@@ -5,11 +5,12 @@ use crate::config::WebConfig;
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use shegong_store::files::{LocalDir, Storage};
+use shegong_pdf::Engine as PdfEngine;
 use shegong_store::passwords::Hashing;
 use shegong_store::{Db, DbConn, StoreResult, keys::Keys};
 use std::ops::Deref;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -25,6 +26,9 @@ pub struct Inner {
     /// At most two password hashes at once: a burst of logins must not take every blocking
     /// thread away from page requests (and it slows down password guessing).
     hash_gate: Semaphore,
+    /// Typesets PDFs; the font folders are scanned once, by the first PDF or at start
+    /// ([`AppState::pdf`]), and the engine is shared by every request.
+    pdf: OnceCell<Arc<PdfEngine>>,
 }
 
 impl Deref for AppState {
@@ -44,6 +48,7 @@ impl AppState {
             cfg,
             metrics: Metrics::default(),
             hash_gate: Semaphore::new(2),
+            pdf: OnceCell::new(),
         }))
     }
 
@@ -69,6 +74,26 @@ impl AppState {
         Ok(tokio::task::spawn_blocking(move || db.write(f))
             .await
             .map_err(AppError::internal)??)
+    }
+
+    /// The PDF engine over the configured font folders, scanned on the blocking pool the first
+    /// time.
+    pub async fn pdf(&self) -> Result<Arc<PdfEngine>, AppError> {
+        self.pdf
+            .get_or_try_init(|| async {
+                let dirs = self.cfg.font_dirs.clone();
+                let engine = tokio::task::spawn_blocking(move || PdfEngine::load(&dirs))
+                    .await
+                    .map_err(AppError::internal)?;
+                tracing::info!(
+                    faces = engine.faces(),
+                    chinese = engine.has_cjk(),
+                    "PDF fonts scanned"
+                );
+                Ok::<_, AppError>(Arc::new(engine))
+            })
+            .await
+            .cloned()
     }
 
     pub async fn hash_password(&self, password: String) -> Result<String, AppError> {

@@ -101,6 +101,19 @@ db_test!(fn create_read_and_the_id_number_at_rest(t) {
     assert!(matches!(t.db.read(|c| persons::reveal(c, &t.keys, &other, id, Secret::IdNumber)), Err(StoreError::NotFound)));
 });
 
+db_test!(fn the_masked_id_number_for_a_case_archive(t) {
+    let (w, _, _) = seed_users(t);
+    let with = add(t, w, "430202001001", PersonInput {
+        id_number: Some("11010519491231002X".into()),
+        ..named("欧阳𠮷祥")
+    }).unwrap();
+    let without = add(t, w, "430202001001", named("㛃娟")).unwrap();
+    let masked = |id| t.db.read(move |c| persons::id_number_masked(c, id));
+    assert_eq!(masked(with).unwrap().as_deref(), Some("1101**********002X"));
+    assert_eq!(masked(without).unwrap(), None);
+    assert!(matches!(masked(without + 100), Err(StoreError::NotFound)));
+});
+
 db_test!(fn one_id_number_per_deployment(t) {
     let (w, _, w2) = seed_users(t);
     add(t, w, "430202001", PersonInput { id_number: Some("11010519491231002X".into()), ..named("张三") }).unwrap();

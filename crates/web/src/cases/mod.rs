@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod archive;
 
 use crate::auth::AuthInfo;
 use crate::error::AppError;

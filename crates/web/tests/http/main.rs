@@ -8,6 +8,7 @@ mod assessments;
 mod attachments;
 mod audit_log;
 mod bad_input;
+mod case_archive;
 mod care;
 mod case_pages;
 mod case_routes;
