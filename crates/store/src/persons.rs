@@ -462,11 +462,11 @@ pub fn get(conn: &mut DbConn, v: &Viewer, id: i64) -> StoreResult<(PersonRow, Ve
 /// The masked ID number of a person the caller reached through another record already checked
 /// for them (a case they may read): the person's own visibility filter does not apply.
 pub fn id_number_masked(conn: &mut DbConn, id: i64) -> StoreResult<Option<String>> {
-    Ok(persons::table
+    persons::table
         .find(id)
         .select(persons::id_number_masked)
         .first(conn)
-        .found()?)
+        .found()
 }
 
 pub fn categories_of(conn: &mut DbConn, person_id: i64) -> StoreResult<Vec<CategoryRow>> {

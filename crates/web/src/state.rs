@@ -4,8 +4,8 @@
 use crate::config::WebConfig;
 use crate::error::AppError;
 use crate::metrics::Metrics;
-use shegong_store::files::{LocalDir, Storage};
 use shegong_pdf::Engine as PdfEngine;
+use shegong_store::files::{LocalDir, Storage};
 use shegong_store::passwords::Hashing;
 use shegong_store::{Db, DbConn, StoreResult, keys::Keys};
 use std::ops::Deref;

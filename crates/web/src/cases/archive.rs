@@ -336,10 +336,7 @@ fn intake_fields(i: &IntakeInput) -> Vec<Field> {
         Field::new("求助问题", i.presenting_problem.clone()),
         Field::new(
             "知情同意",
-            match (
-                i.consent,
-                i.consent_by.as_deref().filter(|b| !b.is_empty()),
-            ) {
+            match (i.consent, i.consent_by.as_deref().filter(|b| !b.is_empty())) {
                 (true, Some(by)) => format!("已同意({by})"),
                 (true, None) => "已同意".into(),
                 (false, _) => "未同意".into(),

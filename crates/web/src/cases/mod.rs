@@ -6,8 +6,8 @@
 //! incomplete 422.
 
 pub mod api;
-pub mod pages;
 pub mod archive;
+pub mod pages;
 
 use crate::auth::AuthInfo;
 use crate::error::AppError;
